@@ -1,0 +1,265 @@
+"""Writes of the hub domain. The API, the web UI, the admin actions and the management
+commands all call these, so validation, confirmation rules and history behave the same
+whichever door a change comes through.
+
+Services do not check permissions (callers do, via hub.permissions) but they do use the
+actor to decide provenance: a usage entered by anyone but the municipality's own editors
+stays *proposed* until the municipality confirms it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub import errors, permissions
+from hub.models import (
+    USAGE_TRANSITIONS,
+    Collaboration,
+    Contact,
+    Membership,
+    Municipality,
+    Organization,
+    Service,
+    Software,
+    Usage,
+    UsageSource,
+    UsageStatus,
+)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+# Fields a caller may never set through a service: provenance is the service's job.
+_PROTECTED = {"id", "pk", "created_at", "updated_at", "created_by", "is_confirmed",
+              "last_confirmed_at", "history"}
+
+
+def _assign(instance: models.Model, fields: dict[str, Any]) -> dict[str, Iterable]:
+    """Set plain fields on the instance; return many-to-many values to set after saving."""
+    m2m: dict[str, Iterable] = {}
+    names = {f.name for f in instance._meta.get_fields()}
+    for key, value in fields.items():
+        if key in _PROTECTED or key not in names:
+            raise ValidationError({key: ValidationError(
+                _("Unbekanntes oder geschütztes Feld „%(field)s“.") % {"field": key},
+                code=errors.INVALID)})
+        field = instance._meta.get_field(key)
+        if field.many_to_many:
+            m2m[key] = value
+        else:
+            setattr(instance, key, value)
+    return m2m
+
+
+def _save(instance: models.Model, fields: dict[str, Any]) -> models.Model:
+    m2m = _assign(instance, fields)
+    instance.full_clean()
+    instance.save()
+    for key, values in m2m.items():
+        getattr(instance, key).set(values)
+    return instance
+
+
+def _set_actor(instance: models.Model, actor: Actor) -> None:
+    """simple_history records who changed what; outside a request we tell it explicitly."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+
+
+@transaction.atomic
+def municipality_update(*, actor: Actor, municipality: Municipality, **fields: Any) -> Municipality:
+    _set_actor(municipality, actor)
+    return _save(municipality, fields)
+
+
+@transaction.atomic
+def organization_create(*, actor: Actor, **fields: Any) -> Organization:
+    org = Organization()
+    _set_actor(org, actor)
+    return _save(org, fields)
+
+
+@transaction.atomic
+def organization_update(*, actor: Actor, organization: Organization, **fields: Any) -> Organization:
+    _set_actor(organization, actor)
+    return _save(organization, fields)
+
+
+@transaction.atomic
+def membership_create(*, actor: Actor, **fields: Any) -> Membership:
+    membership = Membership()
+    _set_actor(membership, actor)
+    return _save(membership, fields)
+
+
+@transaction.atomic
+def membership_delete(*, actor: Actor, membership: Membership) -> None:
+    _set_actor(membership, actor)
+    membership.delete()
+
+
+@transaction.atomic
+def software_create(*, actor: Actor, **fields: Any) -> Software:
+    software = Software()
+    _set_actor(software, actor)
+    return _save(software, fields)
+
+
+@transaction.atomic
+def software_update(*, actor: Actor, software: Software, **fields: Any) -> Software:
+    _set_actor(software, actor)
+    return _save(software, fields)
+
+
+@transaction.atomic
+def service_create(*, actor: Actor, **fields: Any) -> Service:
+    service = Service()
+    _set_actor(service, actor)
+    return _save(service, fields)
+
+
+@transaction.atomic
+def service_update(*, actor: Actor, service: Service, **fields: Any) -> Service:
+    _set_actor(service, actor)
+    return _save(service, fields)
+
+
+@transaction.atomic
+def contact_create(*, actor: Actor, **fields: Any) -> Contact:
+    contact = Contact()
+    _set_actor(contact, actor)
+    return _save(contact, fields)
+
+
+@transaction.atomic
+def contact_update(*, actor: Actor, contact: Contact, **fields: Any) -> Contact:
+    _set_actor(contact, actor)
+    return _save(contact, fields)
+
+
+@transaction.atomic
+def contact_delete(*, actor: Actor, contact: Contact) -> None:
+    _set_actor(contact, actor)
+    contact.delete()
+
+
+@transaction.atomic
+def collaboration_create(*, actor: Actor, **fields: Any) -> Collaboration:
+    collaboration = Collaboration()
+    _set_actor(collaboration, actor)
+    return _save(collaboration, fields)
+
+
+@transaction.atomic
+def collaboration_update(*, actor: Actor, collaboration: Collaboration, **fields: Any) -> Collaboration:
+    _set_actor(collaboration, actor)
+    return _save(collaboration, fields)
+
+
+def _provenance(actor: Actor, municipality: Municipality, source: str | None) -> tuple[str, bool]:
+    """(source, confirmed) for a new usage: only the municipality's own editors confirm."""
+    own = actor is not None and permissions.is_own_editor(actor, municipality)
+    if source is None:
+        if own:
+            source = UsageSource.SELF_DECLARED
+        elif actor is not None and permissions.provider_serving(actor, municipality):
+            source = UsageSource.PROVIDER
+        else:
+            source = UsageSource.MODERATOR
+    return source, own
+
+
+def _check_transition(old: str, new: str) -> None:
+    if old != new and new not in USAGE_TRANSITIONS[old]:
+        raise ValidationError({"status": ValidationError(
+            _("Statuswechsel von „%(old)s“ nach „%(new)s“ ist nicht möglich.")
+            % {"old": UsageStatus(old).label, "new": UsageStatus(new).label},
+            code=errors.INVALID_TRANSITION)})
+
+
+def _validate_unique_active(usage: Usage) -> None:
+    """The partial unique constraint backs this up; checking first gives a field error
+    instead of an IntegrityError on databases where full_clean skips conditions."""
+    if usage.status == UsageStatus.RETIRED:
+        return
+    clash = Usage.objects.filter(municipality_id=usage.municipality_id, software_id=usage.software_id)
+    clash = clash.exclude(status=UsageStatus.RETIRED).exclude(pk=usage.pk)
+    if clash.exists():
+        raise ValidationError({"software": ValidationError(
+            _("Diese Kommune hat für diese Software bereits eine aktive Nutzung."),
+            code=errors.DUPLICATE_ACTIVE_USAGE)})
+
+
+@transaction.atomic
+def usage_create(*, actor: Actor, municipality: Municipality, software: Software,
+                 source: str | None = None, **fields: Any) -> Usage:
+    """Record that a municipality uses (plans, evaluates, …) a product."""
+    source, confirmed = _provenance(actor, municipality, source)
+    usage = Usage(municipality=municipality, software=software, source=source,
+                  is_confirmed=confirmed,
+                  last_confirmed_at=timezone.now() if confirmed else None)
+    if actor is not None and actor.is_authenticated:
+        usage.created_by = actor
+    _set_actor(usage, actor)
+    m2m = _assign(usage, fields)
+    if usage.status == UsageStatus.RETIRED and usage.until is None:
+        usage.until = timezone.localdate()
+    _validate_unique_active(usage)
+    usage.full_clean()
+    usage.save()
+    for key, values in m2m.items():
+        getattr(usage, key).set(values)
+    return usage
+
+
+@transaction.atomic
+def usage_update(*, actor: Actor, usage: Usage, **fields: Any) -> Usage:
+    """Change a usage. Changes by the municipality's own editors count as a confirmation."""
+    old_status = usage.status
+    _set_actor(usage, actor)
+    m2m = _assign(usage, fields)
+    _check_transition(old_status, usage.status)
+    if usage.status == UsageStatus.RETIRED and usage.until is None:
+        usage.until = timezone.localdate()
+    if actor is not None and permissions.is_own_editor(actor, usage.municipality):
+        usage.is_confirmed = True
+        usage.last_confirmed_at = timezone.now()
+    _validate_unique_active(usage)
+    usage.full_clean()
+    usage.save()
+    for key, values in m2m.items():
+        getattr(usage, key).set(values)
+    return usage
+
+
+def usage_retire(*, actor: Actor, usage: Usage, until: dt.date | None = None,
+                 successor: Software | None = None, notes: str | None = None) -> Usage:
+    """Retire a usage, keeping it as history; `successor` records the migration path."""
+    fields: dict[str, Any] = {"status": UsageStatus.RETIRED, "until": until or usage.until,
+                              "successor": successor}
+    if notes is not None:
+        fields["notes"] = notes
+    return usage_update(actor=actor, usage=usage, **fields)
+
+
+@transaction.atomic
+def usage_confirm(*, actor: Actor, usage: Usage) -> Usage:
+    """The municipality confirms a proposed usage, or re-confirms a stale one."""
+    _set_actor(usage, actor)
+    usage.is_confirmed = True
+    usage.last_confirmed_at = timezone.now()
+    usage.save(update_fields=["is_confirmed", "last_confirmed_at", "updated_at"])
+    return usage
+
+
+@transaction.atomic
+def usage_delete(*, actor: Actor, usage: Usage) -> None:
+    _set_actor(usage, actor)
+    usage.delete()
