@@ -141,6 +141,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
