@@ -519,7 +519,7 @@ MATCH (m:Municipality) RETURN count(m) AS n
 MATCH_OFFERED_BY: LiteralString = """
 MATCH (m:Municipality)-[o:OFFERS]->(x:Service)
 WHERE x.pk IN $services AND o.in_use AND (o.public OR $members)
-WITH m, o.software AS software, collect(o.usage) AS usages
+WITH m, o.software AS software, collect(DISTINCT o.usage) AS usages
 RETURN m.pk AS municipality, software, usages
 ORDER BY m.ags, software
 """

@@ -117,6 +117,10 @@ def similar(municipality: int, *, first: int = 10, same_state: bool = False,
     filter, first > 50, no stored list yet) the same ranking is computed in Cypher."""
     backend = backend or get_backend()
     _first(first)
+    if population_band not in (None, "same", *bands.CODES):
+        raise ValidationError({"population_band": ValidationError(
+            _("Unbekannte Größenklasse „%(band)s“.") % {"band": population_band},
+            code=errors.INVALID)})
     state = _state(backend, municipality)
     if state is None:
         return []
@@ -124,10 +128,6 @@ def similar(municipality: int, *, first: int = 10, same_state: bool = False,
         population_band = state["band"]
         if population_band is None:
             return []
-    elif population_band is not None and population_band not in bands.CODES:
-        raise ValidationError({"population_band": ValidationError(
-            _("Unbekannte Größenklasse „%(band)s“.") % {"band": population_band},
-            code=errors.INVALID)})
     params = {"pk": municipality, "first": first, "band": population_band,
               "state": state["state"] if same_state else None,
               "kind": state["kind"] if same_kind else None}
