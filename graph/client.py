@@ -165,6 +165,13 @@ class EmbeddedEngine:
                 proc.kill()
                 proc.wait()
 
+    def detach(self) -> None:
+        """Leave an engine this process started running after it exits (graph_engine start)."""
+        with self._lock:
+            self._proc = None
+        if self in _started:
+            _started.remove(self)
+
     def shutdown_running(self, *, save: bool = True) -> bool:
         """Stop whatever engine serves this data directory (the `graph_engine stop` command)."""
         if self.owned:
@@ -317,7 +324,14 @@ class FalkorBackend:
         self._lock = threading.Lock()
 
     def read(self, query: LiteralString, params: dict[str, Any] | None = None) -> list[Row]:
-        return self._run(query, params, read_only=True)
+        import redis
+
+        try:
+            return self._run(query, params, read_only=True)
+        except redis.ResponseError as exc:
+            if "empty key" in str(exc):  # the graph does not exist yet: nothing to read
+                return []
+            raise
 
     def write(self, query: LiteralString, params: dict[str, Any] | None = None) -> list[Row]:
         return self._run(query, params, read_only=False)

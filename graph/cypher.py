@@ -138,8 +138,9 @@ WHERE r.vendor IS NOT NULL
 MERGE (o:Organization {pk: r.vendor})
 MERGE (s)-[:MADE_BY]->(o)
 """
-"""Products with category and vendor. The user counts (`users`, `users_public`) are not in
-props: REFRESH_SOFTWARE_USERS derives them from USES."""
+"""Products with category, vendor and how many municipalities run them (`users`,
+`users_public`): the degree that weights similarity and lift, kept on the node so no read
+counts it again. The consumer rewrites a product whenever one of its usages changes."""
 
 MERGE_SERVICES: LiteralString = """
 UNWIND $rows AS r
@@ -256,15 +257,6 @@ MATCH ()-[e:REPLACED_BY {usage: pk}]->()
 DELETE e
 """
 """… and their migration."""
-
-REFRESH_SOFTWARE_USERS: LiteralString = """
-UNWIND $pks AS pk
-MATCH (s:Software {pk: pk})
-SET s.users = size([(m)-[u:USES]->(s) WHERE u.in_use | m]),
-    s.users_public = size([(m)-[u:USES]->(s) WHERE u.in_use AND u.public | m])
-"""
-"""How many municipalities run a product (pilot or production), all and public only: the
-degree that weights similarity and lift, kept on the node so no query counts it again."""
 
 REFRESH_OPERATED_BY: LiteralString = """
 UNWIND $pks AS pk
@@ -595,9 +587,3 @@ RETURN type(r) AS type, labels(a)[0] AS from_label, a.pk AS from_pk,
        labels(b)[0] AS to_label, b.pk AS to_pk, properties(r) AS props
 """
 """Every relationship of the given types with its ends, for graph_check."""
-
-MATCH_COUNTS: LiteralString = """
-MATCH (n)
-RETURN labels(n)[0] AS label, count(n) AS n
-"""
-"""Node counts per label (graph_check's and the benchmark's summary)."""

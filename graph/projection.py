@@ -15,6 +15,7 @@ marked `public`), collaborations. Contacts are personal data and are not project
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import defaultdict
@@ -415,13 +416,17 @@ def rebuild(*, backend: GraphBackend | None = None, with_similarity: bool = True
             sim_started = time.perf_counter()
             similarity.run(backend=target)
             sim_seconds = time.perf_counter() - sim_started
-        write_meta(target, "projection", last_event=last_event)
+        write_meta(target, "projection", last_event=last_event, rebuilt_at=_now())
     OutboxCursor.objects.update_or_create(consumer=CONSUMER,
                                           defaults={"last_event_id": last_event})
     seconds = time.perf_counter() - started
     logger.info("graph rebuilt in %.1f s: %s", seconds, counts)
     return RebuildReport(counts=counts, seconds=seconds, similarity_seconds=sim_seconds,
                          last_event=last_event)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def sync(*, limit: int = 5000) -> int:

@@ -50,7 +50,7 @@ from scipy import sparse
 
 from graph import cypher
 from graph.client import GraphBackend, get_backend
-from graph.projection import IN_USE, read_meta, write_batches, write_meta
+from graph.projection import IN_USE, read_meta, write_meta
 from hub.models import Municipality, Usage, Visibility
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 TOP = 50
 UNIT = 1_000_000
 BLOCK = 512
+MANY_ROWS = 200  # above this many changed rows, recompute through the matrix
 WRITE_BATCH = 200  # municipalities per REPLACE_SIMILAR statement (≤ 10,000 relationships)
 
 
@@ -116,7 +117,7 @@ def compute_rows(matrix: Matrix, rows: Iterable[int] | None = None, *, top: int 
         candidates = (scores > 0).sum(axis=1)
         k = min(top, n - 1) if n > 1 else 0
         if k == 0:
-            for i, row in enumerate(block):
+            for row in block:
                 yield int(matrix.municipalities[row]), [], False
             continue
         best = np.argpartition(-keys, k - 1, axis=1)[:, :k]
@@ -182,6 +183,10 @@ def recompute(pks: Iterable[int], *, backend: GraphBackend | None = None) -> int
     them), with the current weights. Returns relationships written."""
     backend = backend or get_backend()
     pks = sorted(set(pks))
+    if len(pks) > MANY_ROWS:  # a bulk change: the matrix is cheaper than per-row lookups
+        matrix = build_matrix()
+        rows = [matrix.rank[pk] for pk in pks if pk in matrix.rank]
+        return _write(backend, compute_rows(matrix, rows), _now())
     existing = dict(Municipality.objects.filter(pk__in=pks).values_list("pk", "ags"))
     mine: dict[int, set[int]] = defaultdict(set)
     for m, s in Usage.objects.filter(municipality_id__in=list(existing), status__in=IN_USE,
