@@ -124,7 +124,7 @@ class EmbeddedEngine:
         if not self.socket_path.exists():
             return False
         client = redis.Redis(unix_socket_path=str(self.socket_path), password=self.password(),
-                             socket_connect_timeout=2, socket_timeout=5)
+                             socket_connect_timeout=2, socket_timeout=5, retry=_no_retry())
         try:
             return bool(client.ping())
         except redis.BusyLoadingError:
@@ -295,11 +295,20 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def _no_retry():
+    """redis-py retries with backoff by default (seconds when the engine is down); the
+    backend decides itself whether to restart the engine and try once more."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 0)
+
+
 def _shutdown(socket_path: Path, password: str, *, save: bool) -> None:
     import redis
 
     client = redis.Redis(unix_socket_path=str(socket_path), password=password,
-                         socket_connect_timeout=2, socket_timeout=120)
+                         socket_connect_timeout=2, socket_timeout=120, retry=_no_retry())
     try:
         client.shutdown(save=save, nosave=not save)
     except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, OSError):
@@ -400,7 +409,7 @@ class FalkorBackend:
                     self.embedded.ensure()
                 self._db = FalkorDB(unix_socket_path=str(self.embedded.socket_path),
                                     password=self.embedded.password(),
-                                    socket_connect_timeout=5)
+                                    socket_connect_timeout=5, retry=_no_retry())
             return self._db
 
     def _call(self, *args: Any) -> Any:
