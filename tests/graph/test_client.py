@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from django.conf import settings
 
 from graph import client
 
