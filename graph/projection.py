@@ -16,11 +16,15 @@ marked `public`), collaborations. Contacts are personal data and are not project
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import queue
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from django.db.models import Count, Max, Q
@@ -147,28 +151,39 @@ def membership_rows(pks: Iterable[int] | None = None) -> tuple[Rows, Rows]:
 
 
 def usage_rows(pks: Iterable[int] | None = None) -> Rows:
-    """Usages with every field discovery reads. `in_use` = pilot or production; `link` /
-    `link_members` mark the usages that count as introduction channels for `connections`."""
-    fields = ("pk", "municipality_id", "software_id", "status", "visibility", "since", "until",
-              "satisfaction", "open_to_joint_procurement", "target_date", "operated_by_id",
-              "successor_id")
-    usages = list(_select(Usage.objects, pks, *fields))
-    services = _usage_services([u["pk"] for u in usages] if pks is not None else None)
-    rows = []
-    for u in usages:
-        in_use = u["status"] in IN_USE
-        public = u["visibility"] == Visibility.PUBLIC
-        rows.append({
-            "pk": u["pk"], "municipality": u["municipality_id"], "software": u["software_id"],
-            "successor": u["successor_id"], "services": services.get(u["pk"], []),
-            "props": {"status": u["status"], "in_use": in_use, "public": public,
-                      "since": _iso(u["since"]), "until": _iso(u["until"]),
-                      "satisfaction": u["satisfaction"], "joint": u["open_to_joint_procurement"],
-                      "target": _iso(u["target_date"]), "services": services.get(u["pk"], []),
-                      "operated_by": u["operated_by_id"], "successor": u["successor_id"],
-                      "link": in_use and public, "link_members": in_use},
-        })
-    return rows
+    """Usages with the fields discovery reads (details such as end or target dates stay in
+    the database: every property costs time in a 450,000-usage rebuild). `in_use` = pilot or
+    production; `link` / `link_members` mark the usages that are introduction channels for
+    `connections`, for everyone and for members."""
+    return list(iter_usage_rows(pks))
+
+
+def iter_usage_rows(pks: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+    """The same rows one at a time, ordered by municipality (a rebuild streams them)."""
+    fields = ("pk", "municipality_id", "software_id", "status", "visibility", "since",
+              "satisfaction", "open_to_joint_procurement", "operated_by_id", "successor_id")
+    qs = Usage.objects.order_by("municipality_id", "pk").values_list(*fields)
+    if pks is None:
+        services = _usage_services(None)
+        chunks: Iterable = [qs.iterator(chunk_size=10000)]
+    else:
+        pks = sorted(set(pks))
+        services = _usage_services(pks)
+        chunks = (qs.filter(pk__in=chunk) for chunk in _chunks(pks))
+    for chunk in chunks:
+        for (pk, municipality, software, status, visibility, since, satisfaction, joint,
+             operated_by, successor) in chunk:
+            in_use = status in IN_USE
+            public = visibility == Visibility.PUBLIC
+            listed = services.get(pk, [])
+            yield {
+                "pk": pk, "municipality": municipality, "software": software,
+                "successor": successor, "services": listed,
+                "props": {"status": status, "in_use": in_use, "public": public,
+                          "since": _iso(since), "satisfaction": satisfaction, "joint": joint,
+                          "services": listed, "operated_by": operated_by,
+                          "link": in_use and public, "link_members": in_use},
+            }
 
 
 def _usage_services(usage_pks: list[int] | None) -> dict[int, list[int]]:
@@ -213,7 +228,7 @@ def collaboration_rows(pks: Iterable[int] | None = None) -> Rows:
 # --------------------------------------------------------------------------- writing
 
 
-def write_batches(backend: GraphBackend, query: LiteralString, rows: Sequence[Any],
+def write_batches(backend: GraphBackend | Pipeline, query: LiteralString, rows: Sequence[Any],
                   *, key: str = "rows", size: int = BATCH) -> None:
     for start in range(0, len(rows), size):
         backend.write(query, {key: list(rows[start:start + size])})
@@ -312,32 +327,113 @@ def apply_changes(backend: GraphBackend, touched: dict[str, set[int]]) -> Applie
     return done
 
 
-def load_all(backend: GraphBackend) -> dict[str, int]:
+class Pipeline:
+    """Write statements sent from a second thread, in order: while the engine executes one
+    batch, the caller reads the database or computes the next. The first error is raised
+    to the caller (at the next write or at close); later statements are dropped."""
+
+    def __init__(self, backend: GraphBackend, depth: int = 4) -> None:
+        self.backend = backend
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="graph-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, query: LiteralString, params: dict[str, Any] | None = None) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((query, params))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self._error = self._error or exc
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.backend.write(*item)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    self._error = exc
+
+
+GROUP = 100  # municipalities per bulk statement (about 4,000 usages at Germany scale)
+
+
+def load_all(sink: Pipeline | GraphBackend) -> dict[str, int]:
     """Write every row of the database into an empty graph (the body of a rebuild)."""
     counts: dict[str, int] = {}
 
     def put(name: str, query: LiteralString, rows: Rows) -> None:
-        write_batches(backend, query, rows)
+        write_batches(sink, query, rows)
         counts[name] = counts.get(name, 0) + len(rows)
 
     put("state", cypher.MERGE_STATES, state_rows())
     put("category", cypher.MERGE_CATEGORIES, category_rows())
     put("organization", cypher.MERGE_ORGANIZATIONS, organization_rows())
     put("municipality", cypher.MERGE_MUNICIPALITIES, municipality_rows())
-    put("software", cypher.MERGE_SOFTWARE, software_rows())
+    products = software_rows()
+    put("software", cypher.MERGE_SOFTWARE, products)
+    position = {pk: i for i, pk in enumerate(sorted(r["pk"] for r in products))}
     put("service", cypher.MERGE_SERVICES, service_rows())
     put("collaboration", cypher.MERGE_COLLABORATIONS, collaboration_rows())
     municipal, organizational = membership_rows()
     put("membership", cypher.MERGE_MUNICIPALITY_MEMBERSHIPS, municipal)
     put("membership", cypher.MERGE_ORGANIZATION_MEMBERSHIPS, organizational)
-    usages = usage_rows()
-    put("usage", cypher.MERGE_USAGES, usages)
-    with_services = [u for u in usages if u["services"]]
-    write_batches(backend, cypher.MERGE_USAGE_OFFERS, with_services)
-    replaced = [u for u in usages if u["successor"]]
-    write_batches(backend, cypher.MERGE_USAGE_REPLACEMENTS, replaced)
-    operated = sorted({u["municipality"] for u in usages if u["props"]["operated_by"]})
-    write_batches(backend, cypher.REFRESH_OPERATED_BY, operated, key="pks")
+
+    moves: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    operated: set[int] = set()
+    uses: Rows = []
+    offers: Rows = []
+    usages = 0
+
+    def flush() -> None:
+        if uses:
+            sink.write(cypher.CREATE_USAGES, {"rows": list(uses)})
+        if offers:
+            sink.write(cypher.CREATE_USAGE_OFFERS, {"rows": list(offers)})
+        uses.clear()
+        offers.clear()
+
+    for municipality, group in itertools.groupby(iter_usage_rows(), key=itemgetter("municipality")):
+        rows = list(group)
+        usages += len(rows)
+        uses.append({"municipality": municipality, "usages": [
+            {"pk": u["pk"], "software": u["software"], "position": position.get(u["software"], -1),
+             "props": u["props"]} for u in rows]})
+        listed = [{"usage": u["pk"], "service": service,
+                   "props": {"software": u["software"], "status": u["props"]["status"],
+                             "in_use": u["props"]["in_use"], "public": u["props"]["public"]}}
+                  for u in rows for service in u["services"]]
+        if listed:
+            offers.append({"municipality": municipality, "offers": listed})
+        for u in rows:
+            if u["successor"]:
+                moves[u["software"]].append({"usage": u["pk"], "successor": u["successor"],
+                                             "municipality": municipality,
+                                             "public": u["props"]["public"]})
+            if u["props"]["operated_by"]:
+                operated.add(municipality)
+        if len(uses) >= GROUP:
+            flush()
+    flush()
+    counts["usage"] = usages
+    write_batches(sink, cypher.CREATE_USAGE_REPLACEMENTS,
+                  [{"software": k, "moves": v} for k, v in sorted(moves.items())], size=200)
+    write_batches(sink, cypher.REFRESH_OPERATED_BY, sorted(operated), key="pks")
     return counts
 
 
@@ -411,7 +507,12 @@ def rebuild(*, backend: GraphBackend | None = None, with_similarity: bool = True
     last_event = newest_event_id()
     sim_seconds = 0.0
     with backend.rebuilding() as target:
-        counts = load_all(target)
+        with Pipeline(target) as sink:
+            counts = load_all(sink)
+        if target.read(cypher.MATCH_USES_COUNT)[0]["n"] != counts["usage"]:
+            # a product appeared while loading: its usages were skipped by the bulk path
+            logger.warning("bulk load missed usages; merging them one by one")
+            write_batches(target, cypher.MERGE_USAGES, usage_rows())
         if with_similarity:
             sim_started = time.perf_counter()
             similarity.run(backend=target)

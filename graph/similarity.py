@@ -50,7 +50,7 @@ from scipy import sparse
 
 from graph import cypher
 from graph.client import GraphBackend, get_backend
-from graph.projection import IN_USE, read_meta, write_meta
+from graph.projection import IN_USE, Pipeline, read_meta, write_meta
 from hub.models import Municipality, Usage, Visibility
 
 logger = logging.getLogger(__name__)
@@ -109,47 +109,59 @@ def compute_rows(matrix: Matrix, rows: Iterable[int] | None = None, *, top: int 
     weighted_t = a.multiply(matrix.weights).tocsr().T.tocsc()  # products × municipalities
     order = np.arange(n) if rows is None else np.array(sorted(rows), dtype=np.int64)
     tiebreak = (n - 1 - np.arange(n)).astype(np.float64)  # lower AGS rank wins a tie
+    k = min(top, n - 1)
     for start in range(0, len(order), BLOCK):
         block = order[start:start + BLOCK]
-        scores = (a[block] @ weighted_t).toarray()
-        scores[np.arange(len(block)), block] = 0.0
-        keys = np.where(scores > 0, scores * n + tiebreak, -1.0)  # exact below 2**53
-        candidates = (scores > 0).sum(axis=1)
-        k = min(top, n - 1) if n > 1 else 0
-        if k == 0:
+        if k < 1:
             for row in block:
                 yield int(matrix.municipalities[row]), [], False
             continue
+        scores = (a[block] @ weighted_t).toarray()
+        scores[np.arange(len(block)), block] = 0.0
+        positive = scores > 0
+        keys = np.where(positive, scores * n + tiebreak, -1.0)  # exact below 2**53
+        candidates = positive.sum(axis=1).tolist()
         best = np.argpartition(-keys, k - 1, axis=1)[:, :k]
-        best_keys = np.take_along_axis(keys, best, axis=1)
-        order_in_row = np.argsort(-best_keys, axis=1, kind="stable")
-        best = np.take_along_axis(best, order_in_row, axis=1)
-        for i, row in enumerate(block):
-            neighbours = [int(j) for j in best[i] if scores[i, j] > 0]
-            shared = _shared(a, int(row), neighbours, matrix.software)
-            yield (int(matrix.municipalities[row]),
-                   [(int(matrix.municipalities[j]), int(scores[i, j]), shared[x])
-                    for x, j in enumerate(neighbours)],
-                   bool(candidates[i] > top))
+        best = np.take_along_axis(best, np.argsort(-np.take_along_axis(keys, best, axis=1),
+                                                   axis=1, kind="stable"), axis=1)
+        units = np.take_along_axis(scores, best, axis=1).astype(np.int64)
+        # the shared products of every (row, neighbour) pair at once: A[row] ∘ A[neighbour]
+        both = a[np.repeat(block, k)].multiply(a[best.ravel()]).tocsr()
+        both.sort_indices()
+        products, bounds = matrix.software[both.indices].tolist(), both.indptr.tolist()
+        places, units_list = matrix.municipalities[best].tolist(), units.tolist()
+        for i, row in enumerate(block.tolist()):
+            neighbours = []
+            for x in range(k):
+                if units_list[i][x] <= 0:
+                    break  # sorted: only non-candidates follow
+                p = i * k + x
+                neighbours.append((places[i][x], units_list[i][x],
+                                   products[bounds[p]:bounds[p + 1]]))
+            yield int(matrix.municipalities[row]), neighbours, candidates[i] > top
 
 
-def _shared(a: sparse.csr_matrix, row: int, others: list[int], software: np.ndarray) -> list[list[int]]:
-    mine = a.indices[a.indptr[row]:a.indptr[row + 1]]
-    return [software[np.intersect1d(mine, a.indices[a.indptr[j]:a.indptr[j + 1]],
-                                    assume_unique=True)].tolist() for j in others]
-
-
-def _write(backend: GraphBackend, results, computed_at: str) -> int:
+def _write(sink: GraphBackend | Pipeline, results, computed_at: str,
+           positions: dict[int, int] | None = None) -> int:
+    """Write rows of (pk, neighbours, truncated). With `positions` (pk → place in the
+    graph's AGS order) the bulk statement addresses municipalities by position."""
+    query = cypher.REPLACE_SIMILAR if positions is None else cypher.REPLACE_SIMILAR_BULK
     written, batch = 0, []
     for pk, neighbours, truncated in results:
-        batch.append({"pk": pk, "truncated": truncated,
-                      "neighbours": [[o, units / UNIT, shared] for o, units, shared in neighbours]})
+        if positions is None:
+            row = {"pk": pk, "truncated": truncated,
+                   "neighbours": [[o, units / UNIT, shared] for o, units, shared in neighbours]}
+        else:
+            row = {"pk": pk, "position": positions[pk], "truncated": truncated,
+                   "neighbours": [[o, units / UNIT, shared, positions[o]]
+                                  for o, units, shared in neighbours]}
+        batch.append(row)
         written += len(neighbours)
         if len(batch) >= WRITE_BATCH:
-            backend.write(cypher.REPLACE_SIMILAR, {"rows": batch, "computed_at": computed_at})
+            sink.write(query, {"rows": batch, "computed_at": computed_at})
             batch = []
     if batch:
-        backend.write(cypher.REPLACE_SIMILAR, {"rows": batch, "computed_at": computed_at})
+        sink.write(query, {"rows": batch, "computed_at": computed_at})
     return written
 
 
@@ -168,7 +180,10 @@ def run(*, backend: GraphBackend | None = None) -> JobReport:
     changes_before = int((read_meta(backend, "similarity") or {}).get("changes", 0))
     computed_at = _now()
     matrix = build_matrix()
-    written = _write(backend, compute_rows(matrix), computed_at)
+    in_graph = [r["pk"] for r in backend.read(cypher.MATCH_MUNICIPALITY_ORDER)]
+    positions = matrix.rank if in_graph == matrix.municipalities.tolist() else None
+    with Pipeline(backend) as sink:  # compute the next block while the engine writes
+        written = _write(sink, compute_rows(matrix), computed_at, positions)
     backend.write(cypher.ADD_SIMILARITY_CHANGES, {"n": -changes_before})
     write_meta(backend, "similarity", computed_at=computed_at,
                municipalities=len(matrix.municipalities), relationships=written)
