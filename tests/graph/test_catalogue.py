@@ -120,4 +120,6 @@ def _scenario() -> None:
     discovery.planned_by(software.pk, viewer=municipality.pk)
     discovery.connections(municipality.pk, other.pk)
     discovery.connections(municipality.pk, other.pk, members=True)
+    discovery.connections(newcomer.pk, other.pk)  # no shared intermediary: shortest paths
+    discovery.connections(newcomer.pk, other.pk, members=True)
     check.check()
