@@ -21,7 +21,7 @@ from hub.models import (
 from tests.graph import data
 from tests.graph.test_projection import _change_everything
 
-SCHEMA = {"SCHEMA_FALKORDB", "SCHEMA_NEO4J", "UNIQUE_FALKORDB"}
+SCHEMA = {"SCHEMA_FALKORDB", "KEYS_FALKORDB", "SCHEMA_NEO4J", "UNIQUE_FALKORDB"}
 
 
 def catalogue() -> dict[str, str]:
