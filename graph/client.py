@@ -70,6 +70,10 @@ class EmbeddedEngine:
     Files under `data_dir` (mode 0700): `graph.sock` (the only listener), `password` and
     `redis.conf` (0600; the password is never on a command line, where `ps` would show it),
     `redis.pid`, `redis.log`, `graph.rdb` (snapshot, so a restart does not need a rebuild).
+    Snapshots are taken at shutdown and after a rebuild only: a periodic one forks and
+    serialises the whole graph, which costs a core during a rebuild on a 2-core machine. An
+    engine that crashed comes back from an older snapshot; the projection notices (its
+    bookkeeping lags the outbox cursor) and rebuilds.
 
     `ensure()` reuses a running engine (pidfile names a live process, the socket answers
     PING with our password) or starts one. Only engines this process started are stopped,
@@ -219,7 +223,7 @@ class EmbeddedEngine:
             f'logfile "{self.log_path}"',
             "loglevel warning",
             "daemonize no",
-            "save 300 1 60 1000",
+            'save ""',  # snapshots at shutdown and after a rebuild, not in the middle of one
             "appendonly no",
             "stop-writes-on-bgsave-error no",
             "databases 1",
@@ -390,6 +394,8 @@ class FalkorBackend:
                 staging.clear()
             raise
         self._call("RENAME", staging.graph_name, self.graph_name)
+        with contextlib.suppress(Exception):  # a snapshot already in progress is fine
+            self._call("BGSAVE")
 
     def memory_bytes(self) -> int | None:
         info = self._connect().connection.info("memory")
@@ -493,7 +499,10 @@ class Neo4jBackend:
                 import neo4j
 
                 auth = (self.user, self.password) if self.password else None
-                self._driver = neo4j.GraphDatabase.driver(self.uri, auth=auth)
+                # a short connect timeout: a consumer running after commit must not hold a
+                # request for the driver's default 30 s when the server is down
+                self._driver = neo4j.GraphDatabase.driver(self.uri, auth=auth,
+                                                          connection_timeout=5.0)
             return self._driver
 
     def _execute(self, query: LiteralString, params: dict[str, Any] | None, routing: str) -> list[Row]:
