@@ -23,6 +23,7 @@ import fcntl
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import threading
 import time
@@ -249,6 +250,7 @@ class EmbeddedEngine:
         )
         self._proc = proc
         _started.append(self)
+        _exit_on_sigterm()
         if not self._wait_ready(proc.pid, proc):
             self.stop(save=False)
             raise GraphUnavailable(
@@ -284,6 +286,21 @@ def _stop_started_engines() -> None:
             engine.stop()
 
 
+def _exit_on_sigterm() -> None:
+    """A process that started an engine must stop it when it is terminated: the default
+    SIGTERM kills Python without running atexit, which would leave the engine behind. Treat
+    it like Ctrl-C (KeyboardInterrupt: scripts unwind and exit, pytest stops the session and
+    runs its teardown), unless the program has its own handler (gunicorn, graph_sync)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -315,8 +332,11 @@ def _shutdown(socket_path: Path, password: str, *, save: bool) -> None:
                          socket_connect_timeout=2, socket_timeout=120, retry=_no_retry())
     try:
         client.shutdown(save=save, nosave=not save)
-    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, OSError):
-        pass  # already gone, or refused to save: the caller escalates
+    except redis.ResponseError:  # it could not save (disk full, directory gone): stop anyway
+        with contextlib.suppress(redis.RedisError, OSError):
+            client.shutdown(nosave=True)
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        pass  # already gone
     finally:
         client.close()
 
