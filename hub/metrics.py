@@ -149,11 +149,15 @@ def exposition() -> bytes:
 
 
 def scrape_allowed(request: HttpRequest) -> bool:
-    """A configured bearer token, or a client address in METRICS_ALLOWED_IPS."""
-    token = settings.METRICS_TOKEN
+    """A configured bearer token, or a client address in METRICS_ALLOWED_IPS.
+
+    METRICS_TOKEN may hold several comma-separated tokens while one is being rotated."""
+    tokens = [t.strip() for t in settings.METRICS_TOKEN.split(",") if t.strip()]
     header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer "):
-        return hmac.compare_digest(header[len("Bearer "):].strip().encode(), token.encode())
+    if tokens and header.startswith("Bearer "):
+        given = header[len("Bearer "):].strip().encode()
+        # compare with every token, so the answer's timing does not tell which one matched
+        return any([hmac.compare_digest(given, token.encode()) for token in tokens])
     from hub.observability import client_ip
 
     try:

@@ -14,8 +14,12 @@ Processes:
   restarted with a growing delay (1 s … 60 s) when it exits; a projection worker that
   crashes must come back without taking the web down.
 
-SIGTERM/SIGINT stop all processes gracefully (SIGKILL after the grace period); SIGHUP is
-passed to gunicorn, which then replaces its workers (e.g. after a deploy).
+SIGTERM/SIGINT stop all processes gracefully (SIGKILL after the grace period); SIGHUP
+reloads: gunicorn replaces its workers gracefully and the background workers restart, so
+new code and settings are picked up without refusing a request (e.g. after a deploy).
+
+Used from Python, call `poll()` now and then (serve_forever does it twice a second): it
+restarts workers that exited and tells you when gunicorn has.
 
 Nothing here imports Django at module level, so gunicorn's config can import it cheaply.
 """
@@ -91,6 +95,7 @@ class Proc:
     started_at: float = 0.0
     failures: int = 0
     restart_at: float | None = None
+    reloading: bool = False
     restarts: int = 0
     exit_codes: list[int] = field(default_factory=list)
 
@@ -177,7 +182,10 @@ class Stack:
             if proc.restart_at is None:
                 proc.exit_codes.append(code)
                 ran = now - proc.started_at
-                proc.failures = 0 if ran >= STABLE_AFTER else proc.failures + 1
+                if proc.reloading:  # asked to stop by reload(): back at once
+                    proc.failures, proc.reloading = 0, False
+                else:
+                    proc.failures = 0 if ran >= STABLE_AFTER else proc.failures + 1
                 delay = min(RESTART_DELAY_MAX, 2.0 ** (proc.failures - 1)) if proc.failures else 0
                 proc.restart_at = now + delay
                 logger.warning("%s exited with %s after %.0f s; restart in %.0f s",
@@ -204,6 +212,15 @@ class Stack:
                 popen.kill()
                 popen.wait()
 
+    def reload(self) -> None:
+        """Load new code and settings without downtime: gunicorn replaces its workers one by
+        one (SIGHUP), the background workers are stopped and started again at once."""
+        self.signal(GUNICORN, signal.SIGHUP)
+        for proc in self.procs.values():
+            if proc.restart and self.pid(proc.name):
+                proc.reloading = True
+                proc.popen.terminate()
+
     def serve_forever(self) -> int:
         """Run until SIGTERM/SIGINT or until gunicorn exits; returns the exit code."""
         stopping: list[int] = []
@@ -212,7 +229,7 @@ class Stack:
             stopping.append(signum)
 
         def on_hup(signum, frame) -> None:
-            self.signal(GUNICORN, signal.SIGHUP)
+            self.reload()
 
         signal.signal(signal.SIGTERM, on_stop)
         signal.signal(signal.SIGINT, on_stop)

@@ -187,6 +187,10 @@ from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 from hub.logs import formatter_config  # noqa: E402
 
+# Rotating SECRET_KEY: put the old key here (comma-separated) until sessions, password-reset
+# links and other signatures made with it have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 # Declare HTTPS=1 when users reach the hub over TLS (usually terminated at a proxy). Only
 # then: redirect to https, HSTS, secure cookies. A plain-HTTP stack on loopback (a local
 # `make serve`, the soak test) keeps working without it.

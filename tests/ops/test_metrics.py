@@ -54,6 +54,12 @@ def test_metrics_accept_the_bearer_token_from_anywhere(client, db):
     assert wrong["WWW-Authenticate"].startswith("Bearer")
 
 
+@override_settings(METRICS_TOKEN="old-metrics-token, new-metrics-token")
+def test_metrics_accept_old_and_new_token_while_rotating(client, db):
+    for token in ("old-metrics-token", "new-metrics-token"):
+        scrape(client, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 def test_metrics_see_through_a_local_proxy_to_the_real_client(client, db):
     # nginx on the same host connects from loopback; the client behind it is public
     response = client.get("/metrics", REMOTE_ADDR="127.0.0.1",

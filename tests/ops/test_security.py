@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests import factories
 
 BASE_DIR = Path(settings.BASE_DIR)
 TLS_SETTINGS = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-                "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CONTENT_SECURITY_POLICY"]
+                "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CONTENT_SECURITY_POLICY",
+                "SECRET_KEY_FALLBACKS"]
 
 
 def settings_under(**env: str) -> dict:
@@ -72,6 +73,25 @@ def test_declared_https_turns_on_redirect_hsts_and_secure_cookies(client, db):
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert response.cookies["csrftoken"]["secure"] is True
     assert "upgrade-insecure-requests" in response["Content-Security-Policy"]
+
+
+def test_rotated_secret_key_keeps_sessions_while_the_old_one_is_a_fallback(db):
+    rotated = settings_under(SECRET_KEY_FALLBACKS="old-key-1, old-key-2")
+    assert rotated["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
+    old, new = "old-key-" + "x" * 50, "new-key-" + "y" * 50
+    user = factories.UserFactory()
+    user.save()
+    active, away = Client(), Client()
+    with override_settings(SECRET_KEY=old):
+        active.force_login(user)
+        away.force_login(user)
+    with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old]):
+        # still logged in; Django re-signs the session with the new key on this visit
+        assert active.get("/").context["user"] == user
+    with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[]):
+        assert active.get("/").context["user"] == user
+        # a session not used during the fallback period ends when the fallback is removed
+        assert not away.get("/").context["user"].is_authenticated
 
 
 # -- login lockout ----------------------------------------------------------------------------

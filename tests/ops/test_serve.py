@@ -104,14 +104,30 @@ def test_a_killed_gunicorn_worker_is_replaced_and_its_counts_kept(stack):
 
 
 def test_a_worker_process_that_dies_is_restarted(stack):
-    first = stack.pid("shell")
+    first, restarts = stack.pid("shell"), stack.procs["shell"].restarts
     os.kill(first, signal.SIGKILL)
     second = wait_for(lambda: stack.poll() is None and stack.pid("shell") not in (None, first)
                       and stack.pid("shell"))
     assert second != first
-    assert stack.procs["shell"].restarts == 1
-    assert stack.procs["shell"].exit_codes == [-signal.SIGKILL]
+    assert stack.procs["shell"].restarts == restarts + 1
+    assert stack.procs["shell"].exit_codes[-1] == -signal.SIGKILL
     assert get(stack.url + "/healthz")[0] == 200  # the web never noticed
+
+
+def test_reload_replaces_every_process_while_serving(stack):
+    web, worker = set(stack.gunicorn_worker_pids()), stack.pid("shell")
+    stack.reload()
+    answered = []
+
+    def replaced():
+        stack.poll()
+        answered.append(get(stack.url + "/healthz")[0])
+        now = set(stack.gunicorn_worker_pids())
+        return (len(now) == 2 and not now & web and stack.pid("shell") not in (None, worker))
+
+    wait_for(replaced, timeout=40)
+    assert set(answered) == {200}
+    assert stack.procs["shell"].failures == 0  # a reload is not a crash: no backoff
 
 
 def test_stop_ends_every_process(tmp_path):
