@@ -16,7 +16,8 @@ Processes:
 
 SIGTERM/SIGINT stop all processes gracefully (SIGKILL after the grace period); SIGHUP
 reloads: gunicorn replaces its workers gracefully and the background workers restart, so
-new code and settings are picked up without refusing a request (e.g. after a deploy).
+new code is picked up without refusing a request (e.g. after a deploy). The environment
+stays the one the stack was started with: changed variables (secrets) need a restart.
 
 Used from Python, call `poll()` now and then (serve_forever does it twice a second): it
 restarts workers that exited and tells you when gunicorn has.
@@ -213,8 +214,8 @@ class Stack:
                 popen.wait()
 
     def reload(self) -> None:
-        """Load new code and settings without downtime: gunicorn replaces its workers one by
-        one (SIGHUP), the background workers are stopped and started again at once."""
+        """Load new code without downtime: gunicorn replaces its workers gracefully (SIGHUP),
+        the background workers are stopped and started again at once."""
         self.signal(GUNICORN, signal.SIGHUP)
         for proc in self.procs.values():
             if proc.restart and self.pid(proc.name):

@@ -216,12 +216,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): own origin only, no inline scripts or styles. A page
-# that needs an inline script marks it with nonce="{{ request.csp_nonce }}".
+# that needs an inline script or style marks it with nonce="{{ request.csp_nonce }}"; a view
+# that needs more (GraphiQL) widens its own policy with csp.decorators.csp_update.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
