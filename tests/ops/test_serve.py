@@ -130,10 +130,10 @@ def test_reload_replaces_every_process_while_serving(stack):
     assert stack.procs["shell"].failures == 0  # a reload is not a crash: no backoff
 
 
-def test_stop_ends_every_process(tmp_path):
+def test_stop_ends_every_process_and_logs_are_json(tmp_path):
     log = (tmp_path / "stack.log").open("w")
     stack = Stack(port=free_port(), web_concurrency=2, workers=[WORKER], stdout=log, stderr=log,
-                  env={"KOMMUNALHUB_VAR_DIR": str(tmp_path)})
+                  env={"KOMMUNALHUB_VAR_DIR": str(tmp_path), "GUNICORN_ACCESS_LOG": "1"})
     with stack:
         pids = [stack.pid("gunicorn"), stack.pid("shell"), *stack.gunicorn_worker_pids()]
         get(stack.url + "/", **{"X-Request-ID": "stack-test-1"})
@@ -141,6 +141,9 @@ def test_stop_ends_every_process(tmp_path):
     assert not any(alive(pid) for pid in pids)
     lines = [json.loads(line) for line in (tmp_path / "stack.log").read_text().splitlines()
              if line.startswith("{")]
-    access = [line for line in lines if line.get("logger") == "hub.access"]
-    assert access and access[-1]["request_id"] == "stack-test-1"
+    for logger in ("hub.access", "gunicorn.access"):  # Django's line and gunicorn's
+        [line] = [line for line in lines
+                  if line.get("logger") == logger and line.get("path") == "/"]
+        assert line["request_id"] == "stack-test-1"
+        assert line["status"] == 200
     assert any(line.get("message", "").startswith("Shutting down") for line in lines)
