@@ -21,6 +21,7 @@ from hub import errors as hub_errors
 PERMISSION_DENIED = hub_errors.PERMISSION_DENIED
 NOT_FOUND = hub_errors.NOT_FOUND
 INVALID = hub_errors.INVALID
+REQUIRED = "REQUIRED"
 INVALID_TOKEN = "INVALID_TOKEN"
 TOKEN_EXPIRED = "TOKEN_EXPIRED"
 RATE_LIMITED = "RATE_LIMITED"
@@ -68,16 +69,20 @@ def from_validation_error(exc: ValidationError, prefix: str = "") -> list[FieldE
         for field, problems in exc.error_dict.items():
             path = camel_path(field)
             full = ".".join(p for p in (prefix, path) if p) or None
-            for problem in problems:
-                out.extend(_leaves(problem, full))
+            out.extend(_leaves(ValidationError(problems), full))
     else:
         out.extend(_leaves(exc, prefix or None))
     return out
 
 
 def _leaves(exc: ValidationError, field: str | None) -> list[FieldError]:
+    problems = exc.error_list
+    if any(p.code for p in problems):
+        # A database constraint without its own code repeats, in technical words, what
+        # clean() already said with a code ("Constraint … is violated."): drop the echo.
+        problems = [p for p in problems if p.code]
     result = []
-    for problem in exc.error_list:
+    for problem in problems:
         message = str(problem.message)
         if problem.params:
             message = message % problem.params
@@ -85,12 +90,22 @@ def _leaves(exc: ValidationError, field: str | None) -> list[FieldError]:
     return result
 
 
+# Django's built-in validation codes, mapped onto the hub's where one fits.
+_DJANGO_CODES = {
+    "unique": hub_errors.DUPLICATE,
+    "unique_together": hub_errors.DUPLICATE,
+    "max_value": hub_errors.OUT_OF_RANGE,
+    "min_value": hub_errors.OUT_OF_RANGE,
+    "blank": REQUIRED,
+    "null": REQUIRED,
+    "required": REQUIRED,
+}
+
+
 def _code(code: str | None) -> str:
-    """Django's own validators use lower-case codes ("invalid", "max_length", "unique");
-    the API promises UPPER_SNAKE."""
-    if code in ("unique", "unique_together"):
-        return hub_errors.DUPLICATE
-    return (code or INVALID).upper()
+    """Django's own validators use lower-case codes ("invalid", "max_length"); the API
+    promises UPPER_SNAKE."""
+    return _DJANGO_CODES.get(code or "", (code or INVALID).upper())
 
 
 def permission_denied(message: str | None = None) -> GraphQLError:

@@ -34,6 +34,13 @@ def choices_enum(name: str, choices: type[TextChoices], description: str) -> typ
     return graphene.Enum(name, members, description=description)
 
 
+def enum_field(enum_type: type[graphene.Enum], attr: str, **kwargs) -> graphene.Field:
+    """A field showing a model choice as the GraphQL enum (fresh model instances hold the
+    TextChoices member, which graphene's enum cannot look up by value)."""
+    return graphene.Field(enum_type, resolver=lambda root, info: plain(getattr(root, attr)),
+                          **kwargs)
+
+
 def plain(value):
     """Enum input arrives as a Python enum member; services want the stored value."""
     if isinstance(value, list):

@@ -16,7 +16,12 @@ from graphene import relay
 from graphene_django import DjangoObjectType
 
 from api import enums, filters, keys
-from api.fields import CountableConnection, FilterConnectionField, ListConnectionField
+from api.fields import (
+    CountableConnection,
+    FilterConnectionField,
+    ListConnectionField,
+    enum_field,
+)
 from api.optimize import Annotate, Join, Page, Prefetch, annotated, optimize, register, related
 from hub import models, permissions, selectors
 from hub.permissions import User
@@ -47,7 +52,22 @@ class _Meta:
     convert_choices_to_enum = False
 
 
-class State(DjangoObjectType):
+class HubObjectType(DjangoObjectType):
+    """Base of the hub's types: `node(id:)` loads through `get_queryset` (visibility) and the
+    N+1 planner, like every other way to reach an object."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def get_node(cls, info, id):
+        if not str(id).isdigit():
+            return None
+        queryset = cls.get_queryset(cls._meta.model.objects.all(), info)
+        return optimize(queryset.filter(pk=id), info, cls.__name__, connection=False).first()
+
+
+class State(HubObjectType):
     """A Land (Bundesland)."""
 
     class Meta(_Meta):
@@ -55,7 +75,7 @@ class State(DjangoObjectType):
         fields = ("code", "name")
 
 
-class Themenfeld(DjangoObjectType):
+class Themenfeld(HubObjectType):
     """An OZG Themenfeld."""
 
     class Meta(_Meta):
@@ -63,7 +83,7 @@ class Themenfeld(DjangoObjectType):
         fields = ("number", "name")
 
 
-class Lebenslage(DjangoObjectType):
+class Lebenslage(HubObjectType):
     """An OZG Lebenslage (or Unternehmenslage)."""
 
     class Meta(_Meta):
@@ -71,7 +91,7 @@ class Lebenslage(DjangoObjectType):
         fields = ("number", "name", "themenfeld")
 
 
-class SoftwareCategory(DjangoObjectType):
+class SoftwareCategory(HubObjectType):
     """A category of the controlled software taxonomy."""
 
     class Meta(_Meta):
@@ -81,7 +101,7 @@ class SoftwareCategory(DjangoObjectType):
     software = _list("SoftwareCategory", "software", "Software", "Products in this category.")
 
 
-class Municipality(DjangoObjectType):
+class Municipality(HubObjectType):
     """A Kommune (Gemeinde, Stadt or Kreis), keyed by its AGS."""
 
     class Meta(_Meta):
@@ -90,7 +110,7 @@ class Municipality(DjangoObjectType):
                   "latitude", "longitude", "description", "dissolved_on", "is_demo",
                   "created_at", "updated_at")
 
-    kind = graphene.Field(enums.MunicipalityKind, required=True)
+    kind = enum_field(enums.MunicipalityKind, "kind", required=True)
     display_name = graphene.String(required=True)
     area_km2 = graphene.Float()
     state = graphene.Field(State, required=True)
@@ -113,7 +133,7 @@ class Municipality(DjangoObjectType):
         return None if root.area_km2 is None else float(root.area_km2)
 
 
-class Organization(DjangoObjectType):
+class Organization(HubObjectType):
     """An IT provider, association, vendor, Zweckverband or Land body."""
 
     class Meta(_Meta):
@@ -121,7 +141,7 @@ class Organization(DjangoObjectType):
         fields = ("name", "slug", "legal_form", "seat", "website", "description", "aliases",
                   "source_url", "is_demo", "created_at", "updated_at")
 
-    kind = graphene.Field(enums.OrganizationKind, required=True)
+    kind = enum_field(enums.OrganizationKind, "kind", required=True)
     members = _list("Organization", "members", "Membership", "Its members and clients.")
     member_of = _list("Organization", "memberOf", "Membership", "Organisations it belongs to.")
     products = _list("Organization", "products", "Software", "Software it makes (vendors).")
@@ -130,20 +150,20 @@ class Organization(DjangoObjectType):
                            "Collaborations it takes part in.")
 
 
-class Membership(DjangoObjectType):
+class Membership(HubObjectType):
     """A municipality or an organisation belongs to (or is served by) an organisation."""
 
     class Meta(_Meta):
         model = models.Membership
         fields = ("since", "until", "note", "source_url")
 
-    role = graphene.Field(enums.MembershipRole, required=True)
+    role = enum_field(enums.MembershipRole, "role", required=True)
     organization = graphene.Field(Organization, required=True)
     member_municipality = graphene.Field(Municipality)
     member_organization = graphene.Field(Organization)
 
 
-class Software(DjangoObjectType):
+class Software(HubObjectType):
     """A software product."""
 
     class Meta(_Meta):
@@ -164,7 +184,7 @@ class Software(DjangoObjectType):
         return annotated(root, info, "Software", "usageCount")
 
 
-class Service(DjangoObjectType):
+class Service(HubObjectType):
     """A public service: an OZG-Leistung or a LeiKa-Leistung."""
 
     class Meta(_Meta):
@@ -172,7 +192,7 @@ class Service(DjangoObjectType):
         fields = ("name", "leika_key", "ozg_id", "typisierung", "description",
                   "created_at", "updated_at")
 
-    kind = graphene.Field(enums.ServiceKind, required=True)
+    kind = enum_field(enums.ServiceKind, "kind", required=True)
     ozg_service = graphene.Field(lambda: Service, description="For a LeiKa-Leistung: its OZG-Leistung.")
     themenfeld = graphene.Field(Themenfeld)
     lebenslage = graphene.Field(Lebenslage)
@@ -181,7 +201,7 @@ class Service(DjangoObjectType):
     usages = _list("Service", "usages", "Usage", "Usages that provide this service.")
 
 
-class Contact(DjangoObjectType):
+class Contact(HubObjectType):
     """A person to ask. Email and phone are null unless you are a member."""
 
     class Meta(_Meta):
@@ -205,7 +225,7 @@ def _may_see_contact_details(info) -> bool:
                    lambda: permissions.can_see_contact_details(info.context.user))
 
 
-class Usage(DjangoObjectType):
+class Usage(HubObjectType):
     """A municipality uses (or plans, evaluates, retired) a software product."""
 
     class Meta(_Meta):
@@ -214,9 +234,9 @@ class Usage(DjangoObjectType):
                   "is_confirmed", "last_confirmed_at", "target_date",
                   "open_to_joint_procurement", "is_demo", "created_at", "updated_at")
 
-    status = graphene.Field(enums.UsageStatus, required=True)
-    visibility = graphene.Field(enums.Visibility, required=True)
-    source = graphene.Field(enums.UsageSource, required=True)
+    status = enum_field(enums.UsageStatus, "status", required=True)
+    visibility = enum_field(enums.Visibility, "visibility", required=True)
+    source = enum_field(enums.UsageSource, "source", required=True)
     is_stale = graphene.Boolean(required=True, description=(
         "Active but not confirmed by the municipality for 18 months."))
     municipality = graphene.Field(Municipality, required=True)
@@ -233,7 +253,7 @@ class Usage(DjangoObjectType):
         return queryset
 
 
-class Collaboration(DjangoObjectType):
+class Collaboration(HubObjectType):
     """An inter-municipal project (interkommunale Zusammenarbeit)."""
 
     class Meta(_Meta):
@@ -241,9 +261,9 @@ class Collaboration(DjangoObjectType):
         fields = ("title", "slug", "description", "start", "end", "is_demo",
                   "created_at", "updated_at")
 
-    topic = graphene.Field(enums.CollaborationTopic, required=True)
-    status = graphene.Field(enums.CollaborationStatus, required=True)
-    visibility = graphene.Field(enums.Visibility, required=True)
+    topic = enum_field(enums.CollaborationTopic, "topic", required=True)
+    status = enum_field(enums.CollaborationStatus, "status", required=True)
+    visibility = enum_field(enums.Visibility, "visibility", required=True)
     lead_municipality = graphene.Field(Municipality)
     lead_organization = graphene.Field(Organization)
     municipalities = _list("Collaboration", "municipalities", "Municipality", "Participants.")
@@ -258,7 +278,7 @@ class Collaboration(DjangoObjectType):
         return queryset
 
 
-_TYPES: dict[str, type[DjangoObjectType]] = {
+_TYPES: dict[str, type[HubObjectType]] = {
     t.__name__: t for t in (State, Themenfeld, Lebenslage, SoftwareCategory, Municipality,
                             Organization, Membership, Software, Service, Contact, Usage,
                             Collaboration)
