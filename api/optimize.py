@@ -14,6 +14,10 @@ subquery annotated on the parent row, in the same query. Relation resolvers call
 which reads the prefetched rows or, when the object was loaded alone (`node(id:)`), loads them
 just for it with the same plan.
 
+Objects reached through a join (a usage's software, its vendor) cannot carry annotations of
+the main query; for them a hook on the queryset loads counts for all such objects in one
+grouped query right after the rows load.
+
 Other API modules (discovery, knowledge) call `register` for the fields they add.
 """
 
@@ -174,6 +178,76 @@ def _sliced(inner: QuerySet, needed: int | None) -> QuerySet:
     return inner if needed is None else inner[: needed + 1]
 
 
+class _PlannedQuerySet(QuerySet):
+    """A queryset that, once its rows are loaded, runs hooks over them: counts and computed
+    values for objects reached through a join (which cannot be annotated in the same query)
+    are loaded for all rows at once."""
+
+    _api_hooks: tuple[Callable[[list], None], ...] = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._api_hooks = self._api_hooks
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache:
+            for hook in self._api_hooks:
+                hook(self._result_cache)
+
+
+def _with_hook(queryset: QuerySet, hook: Callable[[list], None]) -> QuerySet:
+    planned = queryset._chain()
+    if not isinstance(planned, _PlannedQuerySet):
+        planned.__class__ = type("Planned" + type(queryset).__name__,
+                                 (_PlannedQuerySet, type(queryset)), {})
+    planned._api_hooks = (*planned._api_hooks, hook)
+    return planned
+
+
+def _joined(rows: list, prefix: str) -> dict[Any, list[models.Model]]:
+    """The objects reached from rows through a select_related path, by primary key (each row
+    holds its own instance of a shared object)."""
+    found: dict[Any, list[models.Model]] = {}
+    for row in rows:
+        target = row
+        for attr in prefix.rstrip("_").split("__"):
+            target = getattr(target, attr, None)
+            if target is None:
+                break
+        if target is not None:
+            found.setdefault(target.pk, []).append(target)
+    return found
+
+
+def _count_hook(plan: Prefetch, prefix: str, user: User) -> Callable[[list], None]:
+    def attach(rows: list) -> None:
+        targets = _joined(rows, prefix)
+        counts = dict(plan.queryset(user).filter(**{f"{plan.back}__in": list(targets)})
+                      .order_by().values_list(plan.back).annotate(n=Count("pk")))
+        for pk, instances in targets.items():
+            for target in instances:
+                setattr(target, count_attr(plan.path), counts.get(pk, 0))
+    return attach
+
+
+def _annotate_hook(plan: Annotate, prefix: str, user: User) -> Callable[[list], None]:
+    def attach(rows: list) -> None:
+        targets = _joined(rows, prefix)
+        if not targets:
+            return
+        model = type(next(iter(targets.values()))[0])
+        values = dict(model.objects.filter(pk__in=list(targets))
+                      .annotate(**{plan.attr: plan.expression(user)})
+                      .values_list("pk", plan.attr))
+        for pk, instances in targets.items():
+            for target in instances:
+                setattr(target, plan.attr, values.get(pk))
+    return attach
+
+
 def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix: str = "") -> QuerySet:
     plans = _PLANS.get(type_name, {})
     for name, sub in sel.fields.items():
@@ -187,10 +261,17 @@ def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix
             if planned is not None:
                 queryset = queryset.prefetch_related(DjangoPrefetch(
                     prefix + plan.path, queryset=_sliced(*planned), to_attr=cache_attr(plan.path)))
-            if "totalCount" in sub.fields and not prefix:
-                queryset = queryset.annotate(**{count_attr(plan.path): _count_subquery(plan, user)})
-        elif isinstance(plan, Annotate) and not prefix:
-            queryset = queryset.annotate(**{plan.attr: plan.expression(user)})
+            if "totalCount" in sub.fields:
+                if prefix:
+                    queryset = _with_hook(queryset, _count_hook(plan, prefix, user))
+                else:
+                    queryset = queryset.annotate(
+                        **{count_attr(plan.path): _count_subquery(plan, user)})
+        elif isinstance(plan, Annotate):
+            if prefix:
+                queryset = _with_hook(queryset, _annotate_hook(plan, prefix, user))
+            else:
+                queryset = queryset.annotate(**{plan.attr: plan.expression(user)})
     return queryset
 
 

@@ -67,4 +67,13 @@ def sdl(target: graphene.Schema | None = None) -> str:
     return str(target or schema).rstrip() + "\n"
 
 
+def export_schema(*, write: bool = True) -> bool:
+    """Compare (and unless `write` is false, refresh) api/schema.graphql; True if it differed."""
+    current = sdl()
+    stale = not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text() != current
+    if stale and write:
+        SCHEMA_FILE.write_text(current)
+    return stale
+
+
 schema = build_schema(QUERIES, MUTATIONS, TYPES)
