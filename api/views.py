@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from graphene_django.views import GraphQLView
 from graphql import GraphQLError, specified_rules
 
-from api import auth, errors, limits
+from api import auth, errors, limits, stack
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ class ApiView(GraphQLView):
             return response
         return super().dispatch(request, *args, **kwargs)
 
+    def get_middleware(self, request: HttpRequest):
+        # No graphene middleware: an empty list would still wrap every field's resolver.
+        return self.middleware or None
+
     @classmethod
     def can_display_graphiql(cls, request: HttpRequest, data) -> bool:
         """GraphiQL for signed-in people, and for everyone in DEBUG."""
@@ -56,8 +60,8 @@ class ApiView(GraphQLView):
                                 show_graphiql=False):
         # The limits rule needs this request's variables (for page sizes and cost).
         self.validation_rules = [*specified_rules, limits.limits_rule(variables)]
-        return super().execute_graphql_request(request, data, query, variables,
-                                               operation_name, show_graphiql)
+        return stack.call(super().execute_graphql_request, request, data, query, variables,
+                          operation_name, show_graphiql)
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
