@@ -13,14 +13,9 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
-from django.db import models as dj
-from django.db import transaction
-from django.utils.translation import gettext as _
-from graphene import relay
 
-from api import auth, enums, keys
-from api.errors import FieldError, InputError, from_validation_error, permission_denied
-from api.fields import plain
+from api import enums, keys
+from api.errors import InputError, from_validation_error
 from api.hub_types import (
     Collaboration,
     Contact,
@@ -31,69 +26,8 @@ from api.hub_types import (
     Software,
     Usage,
 )
+from api.mutations import ApiMutation, require, target, values
 from hub import models, permissions, services
-
-
-def require_write(info) -> None:
-    """Writing needs a signed-in person or a read-write token."""
-    request = info.context
-    if not request.user.is_authenticated:
-        raise permission_denied(_("Zum Ändern bitte anmelden oder einen API-Token senden."))
-    if not auth.may_write(request):
-        raise permission_denied(_("Dieser API-Token darf nur lesen."))
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise permission_denied()
-
-
-def target(type_name: str, value: str, field: str = "id") -> dj.Model:
-    return keys.resolve(type_name, value, field)
-
-
-def values(model: type[dj.Model], data: dict[str, Any]) -> dict[str, Any]:
-    """Input values as the services want them: enums as stored values, null text as ""."""
-    out = {}
-    for key, value in data.items():
-        value = plain(value)
-        if value is None:
-            field = model._meta.get_field(key)
-            if isinstance(field, dj.CharField | dj.TextField) and not field.null:
-                value = ""
-        out[key] = value
-    return out
-
-
-class HubMutation(relay.ClientIDMutation):
-    """Base of every mutation: write access, one transaction, errors mapped to FieldErrors."""
-
-    class Meta:
-        abstract = True
-
-    errors = graphene.List(graphene.NonNull(FieldError), required=True,
-                           description="Empty on success.")
-
-    @classmethod
-    def mutate_and_get_payload(cls, root, info, **data):
-        data.pop("client_mutation_id", None)
-        require_write(info)
-        try:
-            with transaction.atomic():
-                return cls.perform(info, info.context.user, **data)
-        except InputError as exc:
-            return cls(errors=exc.errors)
-        except ValidationError as exc:
-            return cls(errors=from_validation_error(exc))
-
-    @classmethod
-    def perform(cls, info, user, **data):
-        raise NotImplementedError
-
-    @classmethod
-    def done(cls, **objects):
-        return cls(errors=[], **objects)
-
 
 # --- Usages ---------------------------------------------------------------------------------
 
@@ -131,7 +65,7 @@ def _usage_refs(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return values(models.Usage, data) | resolved
 
 
-class UsageCreate(HubMutation):
+class UsageCreate(ApiMutation):
     """Record that a municipality uses (plans, evaluates, …) a product. Entries by anyone but
     the municipality's own editors stay proposed until it confirms them."""
 
@@ -149,7 +83,7 @@ class UsageCreate(HubMutation):
         return cls.done(usage=services.usage_create(actor=user, municipality=place, **fields))
 
 
-class UsageUpdate(HubMutation):
+class UsageUpdate(ApiMutation):
     """Change a usage. A change by the municipality's own editors also confirms it."""
 
     class Input(_UsageFields):
@@ -164,7 +98,7 @@ class UsageUpdate(HubMutation):
         return cls.done(usage=services.usage_update(actor=user, usage=usage, **_usage_refs(data)))
 
 
-class UsageRetire(HubMutation):
+class UsageRetire(ApiMutation):
     """Retire a usage, keeping it as history; `successor` records what replaced it."""
 
     class Input:
@@ -182,7 +116,7 @@ class UsageRetire(HubMutation):
         return cls.done(usage=services.usage_retire(actor=user, usage=usage, **_usage_refs(data)))
 
 
-class UsageConfirm(HubMutation):
+class UsageConfirm(ApiMutation):
     """The municipality confirms a proposed usage (or re-confirms a stale one)."""
 
     class Input:
@@ -197,7 +131,7 @@ class UsageConfirm(HubMutation):
         return cls.done(usage=services.usage_confirm(actor=user, usage=usage))
 
 
-class UsageDelete(HubMutation):
+class UsageDelete(ApiMutation):
     """Delete a usage entered by mistake (retire it instead to keep history)."""
 
     class Input:
@@ -217,7 +151,7 @@ class UsageRowInput(graphene.InputObjectType, _UsageFields):
     software = graphene.ID(required=True, description="Software slug or global ID.")
 
 
-class UpsertUsages(HubMutation):
+class UpsertUsages(ApiMutation):
     """Apply a municipality's list of usages all or nothing: each row updates the active
     usage of that product or creates one. Errors name the row: `usages.2.status`."""
 
@@ -248,7 +182,7 @@ class UpsertUsages(HubMutation):
 
 # --- Municipality profile, contacts ---------------------------------------------------------
 
-class MunicipalityUpdate(HubMutation):
+class MunicipalityUpdate(ApiMutation):
     """Edit a municipality's profile (official keys and names are kept by moderators)."""
 
     class Input:
@@ -279,7 +213,7 @@ class _ContactFields:
     phone = graphene.String()
 
 
-class ContactCreate(HubMutation):
+class ContactCreate(ApiMutation):
     """Add a contact person to a municipality or an organisation (give exactly one)."""
 
     class Input(_ContactFields):
@@ -301,7 +235,7 @@ class ContactCreate(HubMutation):
             **values(models.Contact, data)))
 
 
-class ContactUpdate(HubMutation):
+class ContactUpdate(ApiMutation):
     class Input(_ContactFields):
         id = graphene.ID(required=True)
 
@@ -315,7 +249,7 @@ class ContactUpdate(HubMutation):
             actor=user, contact=contact, **values(models.Contact, data)))
 
 
-class ContactDelete(HubMutation):
+class ContactDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True)
 
@@ -357,7 +291,7 @@ def _software_values(data: dict[str, Any]) -> dict[str, Any]:
     return values(models.Software, data) | resolved
 
 
-class SoftwareCreate(HubMutation):
+class SoftwareCreate(ApiMutation):
     """Add a product to the catalogue (editors and moderators)."""
 
     class Input(_SoftwareFields):
@@ -373,7 +307,7 @@ class SoftwareCreate(HubMutation):
         return cls.done(software=services.software_create(actor=user, **_software_values(data)))
 
 
-class SoftwareUpdate(HubMutation):
+class SoftwareUpdate(ApiMutation):
     """Edit a product (moderators, and the editors of its vendor)."""
 
     class Input(_SoftwareFields):
@@ -415,7 +349,7 @@ def _service_values(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-class ServiceCreate(HubMutation):
+class ServiceCreate(ApiMutation):
     """Add a service to the OZG/LeiKa catalogue (moderators)."""
 
     class Input(_ServiceFields):
@@ -430,7 +364,7 @@ class ServiceCreate(HubMutation):
         return cls.done(service=services.service_create(actor=user, **_service_values(data)))
 
 
-class ServiceUpdate(HubMutation):
+class ServiceUpdate(ApiMutation):
     class Input(_ServiceFields):
         id = graphene.ID(required=True, description="LeiKa key, OZG id or global ID.")
 
@@ -456,7 +390,7 @@ class _OrganizationFields:
     source_url = graphene.String()
 
 
-class OrganizationCreate(HubMutation):
+class OrganizationCreate(ApiMutation):
     """Add an organisation (moderators)."""
 
     class Input(_OrganizationFields):
@@ -473,7 +407,7 @@ class OrganizationCreate(HubMutation):
             actor=user, **values(models.Organization, data)))
 
 
-class OrganizationUpdate(HubMutation):
+class OrganizationUpdate(ApiMutation):
     """Edit an organisation (its editors and moderators). Only moderators change its kind:
     turning an association into an IT provider would grant rights over its members."""
 
@@ -495,7 +429,7 @@ class OrganizationUpdate(HubMutation):
 
 # --- Memberships and collaborations ---------------------------------------------------------
 
-class MembershipCreate(HubMutation):
+class MembershipCreate(ApiMutation):
     """A municipality or organisation joins (or becomes a client of) an organisation. Only the
     member side or a moderator may do this: memberships grant IT providers their rights."""
 
@@ -529,7 +463,7 @@ class MembershipCreate(HubMutation):
             member_organization=draft.member_organization, **values(models.Membership, data)))
 
 
-class MembershipUpdate(HubMutation):
+class MembershipUpdate(ApiMutation):
     class Input:
         id = graphene.ID(required=True)
         role = enums.MembershipRole()
@@ -548,7 +482,7 @@ class MembershipUpdate(HubMutation):
             actor=user, membership=membership, **values(models.Membership, data)))
 
 
-class MembershipDelete(HubMutation):
+class MembershipDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True)
 
@@ -611,7 +545,7 @@ def _lead_allowed(user, fields: dict[str, Any], current: models.Collaboration | 
     return permissions.can_edit_collaboration(user, draft)
 
 
-class CollaborationCreate(HubMutation):
+class CollaborationCreate(ApiMutation):
     """Start a collaboration led by a municipality or organisation you edit."""
 
     class Input(_CollaborationFields):
@@ -629,7 +563,7 @@ class CollaborationCreate(HubMutation):
         return cls.done(collaboration=services.collaboration_create(actor=user, **fields))
 
 
-class CollaborationUpdate(HubMutation):
+class CollaborationUpdate(ApiMutation):
     class Input(_CollaborationFields):
         id = graphene.ID(required=True, description="Slug or global ID.")
 
@@ -645,7 +579,7 @@ class CollaborationUpdate(HubMutation):
             actor=user, collaboration=collaboration, **fields))
 
 
-class CollaborationDelete(HubMutation):
+class CollaborationDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True, description="Slug or global ID.")
 

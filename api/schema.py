@@ -15,7 +15,7 @@ Extension point (how other domains add to the API):
 
 Conventions every module follows: every list is a connection with `totalCount`
 (`api.fields.CountableConnection` / `ListConnectionField` / `FilterConnectionField`),
-mutations subclass `api.hub_mutations.HubMutation` (one `input`, payload with `errors`),
+mutations subclass `api.mutations.ApiMutation` (one `input`, payload with `errors`),
 refusals raise `api.errors.permission_denied()`, and permission questions go to
 hub.permissions. After changing the schema run `make schema` to refresh
 `api/schema.graphql`; a test fails while it is stale.
