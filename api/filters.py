@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters as df
 import graphene
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from graphene_django.filter import TypedFilter
 
 from api import enums
@@ -20,6 +20,21 @@ from hub.models import (
     Usage,
     UsageStatus,
 )
+
+
+class Ordering(df.OrderingFilter):
+    """`orderBy: "-population"`, with empty values last on every database (PostgreSQL puts
+    NULLs first when descending, SQLite last) and the primary key as tie-breaker, so cursors
+    stay stable across pages."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        return F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        return ordered if ordered is qs else ordered.order_by(*ordered.query.order_by, "pk")
 
 
 def _visible_active_usages(request) -> QuerySet[Usage]:
@@ -44,7 +59,7 @@ class MunicipalityFilter(df.FilterSet):
         label="Slug of a category in which the municipality actively uses a product.")
     member_of = df.CharFilter(method="filter_member_of",
                               label="Slug of an organisation the municipality belongs to.")
-    order_by = df.OrderingFilter(fields=("name", "ags", "population", "updated_at"),
+    order_by = Ordering(fields=("name", "ags", "population", "updated_at"),
                                  label="name, ags, population, updatedAt; prefix - to reverse.")
 
     class Meta:
@@ -76,7 +91,7 @@ class SoftwareFilter(df.FilterSet):
     vendor = df.CharFilter(field_name="vendor__slug", label="Slug of the vendor organisation.")
     used_in_state = df.CharFilter(method="filter_used_in_state",
                                   label="Länderschlüssel: actively used in this Land.")
-    order_by = df.OrderingFilter(fields=("name", "updated_at"), label="name, updatedAt.")
+    order_by = Ordering(fields=("name", "updated_at"), label="name, updatedAt.")
 
     class Meta:
         model = Software
@@ -101,7 +116,7 @@ class UsageFilter(df.FilterSet):
                                          label="Changed at or after (ISO 8601).")
     confirmed = df.BooleanFilter(field_name="is_confirmed",
                                  label="Confirmed by the municipality, or still proposed.")
-    order_by = df.OrderingFilter(fields=("updated_at", "created_at", "since"),
+    order_by = Ordering(fields=("updated_at", "created_at", "since"),
                                  label="updatedAt, createdAt, since.")
 
     class Meta:
@@ -118,7 +133,7 @@ class OrganizationFilter(df.FilterSet):
     kind = TypedFilter(input_type=graphene.List(graphene.NonNull(enums.OrganizationKind)),
                        field_name="kind", lookup_expr="in", label="Any of these kinds.")
     search = df.CharFilter(method="filter_search", label="Name, alias or slug (part).")
-    order_by = df.OrderingFilter(fields=("name", "updated_at"), label="name, updatedAt.")
+    order_by = Ordering(fields=("name", "updated_at"), label="name, updatedAt.")
 
     class Meta:
         model = Organization
@@ -138,7 +153,7 @@ class CollaborationFilter(df.FilterSet):
                                 label="AGS of a municipality or slug of an organisation taking "
                                       "part (as lead or participant).")
     search = df.CharFilter(field_name="title", lookup_expr="icontains", label="Title (part).")
-    order_by = df.OrderingFilter(fields=("title", "start", "updated_at"),
+    order_by = Ordering(fields=("title", "start", "updated_at"),
                                  label="title, start, updatedAt.")
 
     class Meta:
@@ -158,7 +173,7 @@ class ServiceFilter(df.FilterSet):
     search = df.CharFilter(method="filter_search", label="Name (part), LeiKa key or OZG id.")
     themenfeld = TypedFilter(input_type=graphene.Int, field_name="themenfeld__number",
                              label="Number of the OZG Themenfeld.")
-    order_by = df.OrderingFilter(fields=("name",), label="name.")
+    order_by = Ordering(fields=("name",), label="name.")
 
     class Meta:
         model = Service
