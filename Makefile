@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench clean schema messages
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,10 @@ clean:
 .PHONY: serve
 serve: $(STAMP)
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m hub.serve
+
+# GraphQL API: refresh api/schema.graphql after schema changes; compile the API's messages.
+schema: $(STAMP)
+	$(TEST_ENV) $(PY) manage.py export_schema
+
+messages:
+	msgfmt --check -o api/locale/en/LC_MESSAGES/django.mo api/locale/en/LC_MESSAGES/django.po

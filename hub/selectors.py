@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from hub import permissions
 from hub.models import (
+    Collaboration,
     Contact,
+    Membership,
     Municipality,
     MunicipalityKind,
     Organization,
@@ -165,3 +167,30 @@ def hub_counts() -> dict[str, int]:
 
 def municipality_with_usages_prefetch(user: User) -> Prefetch:
     return Prefetch("usages", queryset=usage_list(user=user))
+
+
+def collaboration_visibility_q(user: User, prefix: str = "") -> Q:
+    """Public collaborations for everyone, members-only ones for members (never vendors)."""
+    if permissions.is_member(user):
+        return Q()
+    return Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+
+
+def collaboration_list(*, user: User) -> QuerySet[Collaboration]:
+    return (Collaboration.objects.filter(collaboration_visibility_q(user))
+            .select_related("lead_municipality", "lead_organization"))
+
+
+def service_list() -> QuerySet[Service]:
+    return Service.objects.select_related("themenfeld", "lebenslage", "ozg_service")
+
+
+def membership_list() -> QuerySet[Membership]:
+    return Membership.objects.select_related("organization", "member_municipality",
+                                             "member_organization")
+
+
+def contact_list() -> QuerySet[Contact]:
+    """Contacts are listed for everyone; whether email and phone show is decided per
+    viewer by permissions.can_see_contact_details."""
+    return Contact.objects.select_related("municipality", "organization")

@@ -263,3 +263,55 @@ def usage_confirm(*, actor: Actor, usage: Usage) -> Usage:
 def usage_delete(*, actor: Actor, usage: Usage) -> None:
     _set_actor(usage, actor)
     usage.delete()
+
+
+@transaction.atomic
+def membership_update(*, actor: Actor, membership: Membership, **fields: Any) -> Membership:
+    _set_actor(membership, actor)
+    return _save(membership, fields)
+
+
+@transaction.atomic
+def usage_upsert_many(*, actor: Actor, municipality: Municipality,
+                      rows: list[dict[str, Any]]) -> list[Usage]:
+    """Apply a municipality's list of usages all or nothing: each row (with `software` and
+    usage fields) updates the active usage of that product or creates one. Every row is
+    validated; if any fails, nothing is saved and one ValidationError names each problem
+    as "<row>.<field>" (row counted from 0)."""
+    problems: dict[str, list[ValidationError]] = {}
+    seen: set[int] = set()
+    result: list[Usage] = []
+    for index, row in enumerate(rows):
+        fields = dict(row)
+        software = fields.pop("software")
+        if software.pk in seen:
+            problems[f"{index}.software"] = [ValidationError(
+                _("„%(software)s“ kommt in der Liste mehrfach vor.") % {"software": software.name},
+                code=errors.DUPLICATE)]
+            continue
+        seen.add(software.pk)
+        try:
+            with transaction.atomic():
+                result.append(_upsert_one(actor, municipality, software, fields))
+        except ValidationError as exc:
+            for field, messages in exc.update_error_dict({}).items():
+                key = str(index) if field == "__all__" else f"{index}.{field}"
+                problems.setdefault(key, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    return result
+
+
+def _upsert_one(actor: Actor, municipality: Municipality, software: Software,
+                fields: dict[str, Any]) -> Usage:
+    active = (Usage.objects.filter(municipality=municipality, software=software)
+              .exclude(status=UsageStatus.RETIRED).first())
+    if active is None:
+        return usage_create(actor=actor, municipality=municipality, software=software, **fields)
+    return usage_update(actor=actor, usage=active, **fields)
+
+
+@transaction.atomic
+def collaboration_delete(*, actor: Actor, collaboration: Collaboration) -> None:
+    _set_actor(collaboration, actor)
+    collaboration.delete()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "graphene_django",
     "hub",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -280,3 +281,29 @@ LOGGING["formatters"] = {"default": formatter_config(LOG_FORMAT)}
 LOGGING["filters"] = {"request_id": {"()": "hub.logs.RequestIdFilter"}}
 LOGGING["handlers"]["console"].update(formatter="default", filters=["request_id"])
 LOGGING["loggers"]["hub.access"] = {"level": "INFO"}
+
+# GraphQL API (api/): see README "GraphQL-API".
+GRAPHENE = {
+    "SCHEMA": "api.schema.schema",
+    "MIDDLEWARE": [],
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+}
+API_MAX_PAGE_SIZE = 100
+API_MAX_DEPTH = int(os.environ.get("API_MAX_DEPTH", "15"))
+API_MAX_COST = int(os.environ.get("API_MAX_COST", "50000"))
+API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "60/m")
+API_RATE_LIMIT_AUTHENTICATED = os.environ.get("API_RATE_LIMIT_AUTHENTICATED", "600/m")
+API_TOKEN_TOUCH_SECONDS = int(os.environ.get("API_TOKEN_TOUCH_SECONDS", "60"))
+# Rate counters: local memory per process by default; a Redis URL shares them between workers.
+_RATELIMIT_CACHE_URL = os.environ.get("API_RATELIMIT_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATELIMIT_CACHE_URL}
+        if _RATELIMIT_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]  # e.g. behind a proxy
