@@ -120,3 +120,13 @@ def grant_organization_editor(user: AbstractBaseUser, organization: Organization
 def ensure_groups() -> None:
     for name in (MODERATORS, MEMBERS, VENDORS):
         Group.objects.get_or_create(name=name)
+
+
+def municipality_editors(municipality: Municipality) -> list[AbstractBaseUser]:
+    """Accounts holding the editor permission on this municipality directly (not
+    moderators, not via groups), for the 'invite colleagues' list."""
+    from guardian.shortcuts import get_users_with_perms
+
+    users = get_users_with_perms(municipality, only_with_perms_in=["change_municipality"],
+                                 with_superusers=False, with_group_users=False)
+    return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())
