@@ -106,15 +106,22 @@ def software_get(*, slug: str) -> Software | None:
 
 
 def software_top_by_category(*, user: User, per_category: int = 5) -> list[tuple[SoftwareCategory, list[Software]]]:
-    """Most used products per category (active usages the user may see), for the start page."""
-    visible = usage_visibility_q(user, prefix="usages__")
-    active = Q(usages__status__in=[UsageStatus.PILOT, UsageStatus.PRODUCTION])
-    ranked = (Software.objects.annotate(n_users=Count("usages", filter=visible & active))
-              .filter(n_users__gt=0).select_related("category").order_by("-n_users", "name"))
+    """Most used products per category (active usages the user may see), for the start page.
+
+    Counted on the usage table grouped by product id only (not joined to every product
+    column), then the few winners are loaded: half the time at Germany scale."""
+    visible = usage_visibility_q(user)
+    counts = (Usage.objects.filter(visible, status__in=[UsageStatus.PILOT, UsageStatus.PRODUCTION])
+              .order_by().values_list("software_id").annotate(n=Count("id")))
+    n_users = dict(counts)
+    products = (Software.objects.filter(pk__in=list(n_users)).only("id", "name", "slug", "category_id", "is_demo")
+                .order_by("name"))
+    ranked = sorted(products, key=lambda s: -n_users[s.pk])  # stable: ties stay by name
     grouped: dict[int, list[Software]] = {}
     for software in ranked:
         bucket = grouped.setdefault(software.category_id, [])
         if len(bucket) < per_category:
+            software.n_users = n_users[software.pk]
             bucket.append(software)
     categories = SoftwareCategory.objects.filter(pk__in=grouped)
     return [(c, grouped[c.pk]) for c in categories]
@@ -413,3 +420,12 @@ def usage_stale(*, municipality: Municipality) -> QuerySet[Usage]:
                                  last_confirmed_at__lt=cutoff)
             .exclude(status=UsageStatus.RETIRED)
             .select_related("software__category").order_by("last_confirmed_at"))
+
+
+def hub_data_version() -> tuple | None:
+    """Changes whenever a tracked record changes: the newest outbox event (id and time, as
+    SQLite may reuse ids after a rollback). Caches of country-wide aggregates key on it, so
+    they are never stale and need no second invalidation mechanism."""
+    from hub.models import OutboxEvent
+
+    return OutboxEvent.objects.order_by("-id").values_list("id", "created_at").first()

@@ -71,7 +71,7 @@ def test_municipality_page_groups_software_by_category_and_status(client, scene)
     assert page.index("<caption>Dokumentenmanagement") < page.index("<caption>Ratsinformationssystem")
     assert "Session" in page and "d.velop documents" in page
     assert "im Einsatz: 1" in page and "geplant: 1" in page
-    assert "KRZN" in page and "über den Mettmann" in page  # provider of the Kreis
+    assert "KRZN" in page and "über den Kreis Mettmann" in page  # provider of the Kreis
     assert "Gemeinsames RIS" in page
     assert "Wohngeld Mietzuschuss" in page  # offered online with Session
 
@@ -286,3 +286,32 @@ def test_extension_points_are_in_place(client, own_editor, scene):
     client.force_login(own_editor)
     assert {"web/extensions/editor_api_tokens.html", "web/extensions/editor_csv_upload.html"} <= used(
         client.get(reverse("editor_dashboard", args=["05158004"])))
+
+
+def test_home_ranks_products_by_users_and_reflects_changes_at_once(client, world, scene):
+    top = client.get("/").context["top"]
+    ris = next(products for category, products in top if category.slug == "ratsinformationssystem")
+    assert [s.slug for s in ris] == ["session"]
+    for _ in range(3):
+        factories.UsageFactory(software=scene.other_ris)
+    top = client.get("/").context["top"]  # cached per data version: a write shows at once
+    ris = next(products for category, products in top if category.slug == "ratsinformationssystem")
+    assert [(s.slug, s.n_users) for s in ris] == [("allris", 3), ("session", 2)]
+
+
+def test_home_is_cached_between_writes(client, scene, django_assert_max_num_queries):
+    client.get("/")
+    with django_assert_max_num_queries(1):  # only the data version
+        assert client.get("/").status_code == 200
+
+
+def test_map_draws_many_dots_as_paths(client, scene, monkeypatch):
+    from web.views import pages
+
+    monkeypatch.setattr(pages, "MAP_DOT_LIMIT", 1)
+    page = html(client.get(reverse("software_detail", args=["session"])))
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "<circle" not in svg
+    path = svg.split('class="dots-path dot-production" d="', 1)[1].split('"', 1)[0]
+    assert path.count("h0") == 2
+    assert "2 Punkte" in svg

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +28,10 @@ from web import germany
 PAGE_SIZE = 50
 # Above this many usages the software page shows a summary per Land and the rows of one Land.
 FULL_TABLE_LIMIT = 300
+# Above this many dots the map draws them as one path per status (no names on hover), which
+# keeps the page small for products used by thousands of municipalities.
+MAP_DOT_LIMIT = 400
+HOME_CACHE_SECONDS = 3600
 STATUS_ORDER = [UsageStatus.PRODUCTION, UsageStatus.PILOT, UsageStatus.PLANNED,
                 UsageStatus.EVALUATING, UsageStatus.RETIRED]
 
@@ -41,11 +46,24 @@ def _status_rows(counts: dict[str, int]) -> list[dict]:
              "percent": round(100 * counts.get(s, 0) / total)} for s in STATUS_ORDER]
 
 
+def _visibility_key(user) -> str:
+    if permissions.is_member(user):
+        return "members"
+    return f"user{user.pk}" if user.is_authenticated else "public"
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {
-        "counts": selectors.hub_counts(),
-        "top": selectors.software_top_by_category(user=request.user),
-    })
+    """The counts and the top products aggregate every usage in the country (a second at
+    Germany scale), so they are cached per visibility and per data version."""
+    version = selectors.hub_data_version()
+    stamp = f"{version[0]}-{version[1].timestamp()}" if version else "0"
+    key = f"web:home:{_visibility_key(request.user)}:{stamp}"
+    data = cache.get(key)
+    if data is None:
+        data = {"counts": selectors.hub_counts(),
+                "top": selectors.software_top_by_category(user=request.user)}
+        cache.set(key, data, HOME_CACHE_SECONDS)
+    return render(request, "web/home.html", data)
 
 
 # --- municipalities ---
@@ -153,13 +171,22 @@ def _by_state_and_kreis(usages: list[Usage]) -> list[tuple[State, list[tuple[Mun
     return sorted(result, key=lambda item: item[0].code)
 
 
-def _map_dots(points) -> list[dict]:
+def _map(points) -> dict:
     dots = []
     for ags, name, latitude, longitude, status in points:
         if germany.in_bounds(latitude, longitude):
             x, y = germany.project(latitude, longitude)
             dots.append({"ags": ags, "name": name, "x": x, "y": y, "status": status})
-    return dots
+    result = {"width": germany.WIDTH, "height": germany.HEIGHT,
+              "outline": germany.outline_path(), "count": len(dots), "dots": dots}
+    if len(dots) > MAP_DOT_LIMIT:
+        active = {UsageStatus.PRODUCTION, UsageStatus.PILOT}
+        result["dots"] = []
+        result["paths"] = {
+            "production": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] in active),
+            "planned": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] not in active),
+        }
+    return result
 
 
 def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -184,9 +211,7 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "status_rows": _status_rows(counts),
         "active_count": sum(counts[s] for s in ACTIVE_STATUSES),
         "satisfaction": selectors.usage_satisfaction(user=user, software=software),
-        "dots": _map_dots(selectors.software_map_points(user=user, software=software)),
-        "map": {"width": germany.WIDTH, "height": germany.HEIGHT,
-                "outline": germany.outline_path()},
+        "map": _map(selectors.software_map_points(user=user, software=software)),
         "can_ask": permissions.is_member(user),
     })
 
