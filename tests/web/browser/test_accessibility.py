@@ -5,6 +5,8 @@ a phone's width."""
 import pytest
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.browser
+
 PUBLIC_PAGES = [
     ("start", "/"),
     ("suche", "/suche/?q=Erk"),

@@ -3,7 +3,10 @@ usage and sees it, an anonymous visitor sees no contact data."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
 
 
 def test_search_to_municipality_to_software(page, scene, screenshot):
