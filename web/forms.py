@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hub import errors
 from hub.models import USAGE_TRANSITIONS, Usage, UsageStatus, Visibility
 
 STATUS_ORDER = [UsageStatus.EVALUATING, UsageStatus.PLANNED, UsageStatus.PILOT,
@@ -123,3 +124,11 @@ class AskUsersForm(forms.Form):
         label=_("Ihre Nachricht"), max_length=5000, widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Antworten gehen direkt an Ihre E-Mail-Adresse. Die Adressen der "
                     "Empfängerinnen und Empfänger sehen Sie nicht."))
+
+    def clean_subject(self) -> str:
+        """A line break in a mail header would let a sender add headers of their own."""
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError(_("Der Betreff darf keinen Zeilenumbruch enthalten."),
+                                        code=errors.INVALID)
+        return subject

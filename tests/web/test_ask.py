@@ -113,3 +113,11 @@ def test_empty_message_is_rejected_per_field(client, member, scene):
     response = client.post(URL, {"subject": "", "body": ""})
     assert response.status_code == 400
     assert response.content.decode().count("Dieses Feld ist zwingend erforderlich") == 2
+
+
+def test_subject_with_line_break_is_refused_not_a_500(client, member, scene):
+    client.force_login(member)
+    response = client.post(URL, {"subject": "Hallo\r\nBcc: alle@example.org", "body": "x"})
+    assert response.status_code == 400
+    assert "keinen Zeilenumbruch" in response.content.decode()
+    assert not mail.outbox
