@@ -95,3 +95,24 @@ def test_language_switch_to_english_and_back(page, scene, screenshot):
     expect(page.get_by_role("heading", name="Software in use")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     screenshot(page)
+
+
+def test_pages_raise_no_script_errors_or_csp_violations(page, scene, member, login, screenshot):
+    """The Content-Security-Policy forbids inline scripts and styles: nothing may rely on
+    them, and the live search must run without errors."""
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI))")
+    login(page, member)
+    for path in ("/", "/kommunen/05158004/", "/software/session/", "/leistungen/",
+                 "/kommunen/vergleich/?a=05158004&b=05117000", "/software/session/nutzer-fragen/",
+                 "/meine-kommune/"):
+        page.goto(path)
+    page.goto("/")
+    page.get_by_label("Suche nach Kommunen, Software, Leistungen und Organisationen").fill("Erk")
+    expect(page.locator("#site-search-results").get_by_role("link", name="Erkrath")).to_be_visible()
+    screenshot(page)
+    assert problems == []
