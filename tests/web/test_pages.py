@@ -268,6 +268,8 @@ def test_pages_switch_to_english(client, scene):
     assert '<html lang="en">' in page
     assert "Software in use" in page
     assert "Software im Einsatz" not in page
+    assert "Skip to content" in page and ">Compare<" in page and ">Log in<" in page
+    assert "Entries marked “Demo” are fictional." in page
 
 
 def test_extension_points_are_in_place(client, own_editor, scene):
