@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hub import permissions
 from hub.models import Usage, UsageSource
+from tests import factories
 
 AGS = "05158004"
 
@@ -273,3 +274,13 @@ def test_other_editor_cannot_invite_or_revoke(client, own_editor, other_editor, 
     client.force_login(other_editor)
     assert client.post(reverse("editor_team", args=[AGS]), {"email": "x@example.org"}).status_code == 403
     assert client.post(reverse("editor_team_revoke", args=[AGS, own_editor.pk])).status_code == 403
+
+
+def test_usages_table_query_count_is_flat(client, own_editor, world, scene,
+                                          django_assert_max_num_queries):
+    for i in range(30):
+        factories.UsageFactory(municipality=world.own, software=factories.SoftwareFactory(name=f"P{i}"))
+    client.force_login(own_editor)
+    with django_assert_max_num_queries(12):
+        response = client.get(usages_url())
+    assert response.status_code == 200 and len(response.context["existing"].forms) == 32
