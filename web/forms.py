@@ -3,9 +3,11 @@ models via the hub services, whose errors the views attach back to these forms."
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -27,26 +29,32 @@ class DateInput(forms.DateInput):
 class FastSelect(forms.Select):
     """The same <select> markup Django renders, built as one string. Django renders each
     <option> through a template, which takes seconds for the few thousand products of the
-    'new usage' rows."""
+    'new usage' rows; here the options are built once per list of choices and reused."""
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
-        selected = "" if value in (None, "") else str(value)
+        key = tuple((k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in self.choices)
+        options = _options_html(key)
+        if value not in (None, ""):
+            plain = f'<option value="{escape(value)}">'
+            options = options.replace(plain, plain[:-1] + " selected>", 1)
+        return mark_safe(f'<select name="{escape(name)}"'  # noqa: S308 - all parts escaped
+                         f'{flatatt(self.build_attrs(self.attrs, attrs))}>{options}</select>')
 
-        def option(key, label) -> str:
-            mark = " selected" if str(key) == selected else ""
-            return format_html('<option value="{}"{}>{}</option>', key, mark, label)
 
-        parts = [format_html("<select name=\"{}\"{}>", name,
-                             flatatt(self.build_attrs(self.attrs, attrs)))]
-        for key, label in self.choices:
-            if isinstance(label, list | tuple):
-                parts.append(format_html('<optgroup label="{}">', key))
-                parts += [option(k, v) for k, v in label]
-                parts.append("</optgroup>")
-            else:
-                parts.append(option(key, label))
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+@lru_cache(maxsize=32)
+def _options_html(choices: tuple) -> str:
+    def option(key, label) -> str:
+        return f'<option value="{escape(key)}">{escape(label)}</option>'
+
+    parts = []
+    for key, label in choices:
+        if isinstance(label, tuple):
+            parts.append(f'<optgroup label="{escape(key)}">')
+            parts += [option(k, v) for k, v in label]
+            parts.append("</optgroup>")
+        else:
+            parts.append(option(key, label))
+    return "".join(parts)
 
 
 class UsageRowForm(forms.Form):
@@ -91,8 +99,9 @@ class UsageRowForm(forms.Form):
 class NewUsageForm(forms.Form):
     """An empty row under the table: a product the municipality starts to use or plan."""
 
-    software = forms.TypedChoiceField(label=_("Software"), coerce=int, empty_value=None,
-                                      required=False, widget=FastSelect)
+    # An integer, not a ChoiceField: Django would copy and normalise the list of every
+    # product for each row. The view checks the id against the products it offered.
+    software = forms.IntegerField(label=_("Software"), required=False, widget=FastSelect)
     status = forms.ChoiceField(label=_("Status"), initial=UsageStatus.PRODUCTION, widget=FastSelect,
                                choices=[(s, UsageStatus(s).label) for s in STATUS_ORDER
                                         if s != UsageStatus.RETIRED])
@@ -106,7 +115,8 @@ class NewUsageForm(forms.Form):
 
     def __init__(self, *args, software_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["software"].choices = [("", _("– Software wählen –"))] + (software_choices or [])
+        self.fields["software"].widget.choices = ([("", _("– Software wählen –"))]
+                                                  + (software_choices or []))
 
     def has_changed(self) -> bool:
         """A row counts only when a product was picked; defaults alone add nothing."""

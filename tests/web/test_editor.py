@@ -284,3 +284,19 @@ def test_usages_table_query_count_is_flat(client, own_editor, world, scene,
     with django_assert_max_num_queries(12):
         response = client.get(usages_url())
     assert response.status_code == 200 and len(response.context["existing"].forms) == 32
+
+
+def test_unknown_product_in_a_new_row_is_a_row_error(client, own_editor, scene):
+    client.force_login(own_editor)
+    response = table_post(client, None, new=[{"software": "999999", "status": "production",
+                                              "visibility": "public"}])
+    assert response.status_code == 400
+    assert "Diese Software gibt es nicht" in response.content.decode()
+
+
+def test_new_row_keeps_the_chosen_product_after_an_error(client, own_editor, scene):
+    client.force_login(own_editor)
+    response = table_post(client, None, new=[{"software": str(scene.dms.pk), "status": "production",
+                                              "visibility": "public"}])
+    assert response.status_code == 400  # d.velop is already in use
+    assert f'<option value="{scene.dms.pk}" selected>' in response.content.decode()

@@ -54,14 +54,15 @@ def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
     })
 
 
-def _software_choices() -> tuple[list, dict[int, Software]]:
-    """Products grouped by category for the select of new rows; built once per request."""
-    products = list(Software.objects.select_related("category")
-                    .order_by("category__position", "category__name", "name"))
+def _software_choices() -> list:
+    """Products grouped by category for the select of new rows, as plain tuples (thousands
+    of model instances would cost more than the rest of the page)."""
+    rows = (Software.objects.order_by("category__position", "category__name", "name")
+            .values_list("pk", "name", "category__name"))
     groups: dict[str, list] = {}
-    for software in products:
-        groups.setdefault(software.category.name, []).append((software.pk, software.name))
-    return list(groups.items()), {s.pk: s for s in products}
+    for pk, name, category in rows:
+        groups.setdefault(category, []).append((pk, name))
+    return [(category, tuple(options)) for category, options in groups.items()]
 
 
 def _attach(form, exc: ValidationError) -> None:
@@ -73,7 +74,7 @@ def _attach(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _save_rows(request, municipality, existing, new, usages_by_id, software_by_id) -> bool:
+def _save_rows(request, municipality, existing, new, usages_by_id) -> bool:
     """Apply every changed row in one transaction; any error rolls all of them back."""
     ok = True
     with transaction.atomic():
@@ -96,10 +97,16 @@ def _save_rows(request, municipality, existing, new, usages_by_id, software_by_i
             except ValidationError as exc:
                 _attach(form, exc)
                 ok = False
+        picked = [f.cleaned_data["software"] for f in new if f.has_changed()]
+        software_by_id = Software.objects.in_bulk([pk for pk in picked if pk])
         for form in new:
             if not form.has_changed():
                 continue
             software = software_by_id.get(form.cleaned_data["software"])
+            if software is None:
+                form.add_error("software", _("Diese Software gibt es nicht."))
+                ok = False
+                continue
             try:
                 services.usage_create(actor=request.user, municipality=municipality,
                                       software=software, **form.values())
@@ -118,13 +125,13 @@ def usages(request: HttpRequest, ags: str) -> HttpResponse:
                   .exclude(status=UsageStatus.RETIRED))
     retired = list(selectors.usage_editable(municipality=municipality)
                    .filter(status=UsageStatus.RETIRED))
-    choices, software_by_id = _software_choices()
+    choices = _software_choices()
     data = request.POST if request.method == "POST" else None
     existing = UsageRowFormSet(data, prefix="nutzung", usages=active)
     new = NewUsageFormSet(data, prefix="neu", form_kwargs={"software_choices": choices})
     if data is not None:
         if existing.is_valid() and new.is_valid() and _save_rows(
-                request, municipality, existing, new, {u.pk: u for u in active}, software_by_id):
+                request, municipality, existing, new, {u.pk: u for u in active}):
             messages.success(request, _("Die Nutzungen von %(name)s sind gespeichert.")
                              % {"name": municipality.name})
             return redirect("editor_usages", ags=municipality.ags)
