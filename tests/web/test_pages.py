@@ -317,3 +317,12 @@ def test_map_draws_many_dots_as_paths(client, scene, monkeypatch):
     path = svg.split('class="dots-path dot-production" d="', 1)[1].split('"', 1)[0]
     assert path.count("h0") == 2
     assert "2 Punkte" in svg
+
+
+def test_descriptions_render_markdown_safely(client, scene):
+    scene.ris.description = "Ein **RIS**. [Quelle](https://example.org/q)\n\n<script>alert(1)</script>"
+    scene.ris.save()
+    page = html(client.get(reverse("software_detail", args=["session"])))
+    assert "<strong>RIS</strong>" in page
+    assert 'href="https://example.org/q"' in page
+    assert "<script>alert(1)" not in page
