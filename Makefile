@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench clean schema messages
+.PHONY: run test test-sqlite test-postgres lint bench clean schema messages browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,22 @@ test: $(STAMP)
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser-deps
 	$(TEST_ENV) $(PY) -m pytest -q
 
 test-postgres: $(STAMP)
-	$(TEST_ENV) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q
+	$(TEST_ENV) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q -m "not browser"
+
+# Browser tests (tests/web/browser, marker `browser`): Debian's Chromium, installed with apt
+# only when missing (as root, else through sudo), and axe-core from the npm registry (npm ci).
+# They run in the SQLite pass; the PostgreSQL pass skips them (same pages, same browser).
+export CHROMIUM_PATH ?= /usr/bin/chromium
+browser-deps: node_modules/.package-lock.json
+	@test -x $(CHROMIUM_PATH) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -212,3 +212,12 @@ def can_edit_collaboration(user: User, collaboration) -> bool:
         return True
     return bool(collaboration.lead_organization_id) and can_edit_organization(
         user, collaboration.lead_organization)
+
+def municipality_editors(municipality: Municipality) -> list[AbstractBaseUser]:
+    """Accounts holding the editor permission on this municipality directly (not
+    moderators, not via groups), for the 'invite colleagues' list."""
+    from guardian.shortcuts import get_users_with_perms
+
+    users = get_users_with_perms(municipality, only_with_perms_in=["change_municipality"],
+                                 with_superusers=False, with_group_users=False)
+    return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "graphene_django",
     "hub",
     "api",
+
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +169,9 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 # register themselves here. Applied right after commit unless a separate worker runs them.
 OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
+
+# Web interface: "ask the users" messages a member may send per 24 hours.
+ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
