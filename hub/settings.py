@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "graphene_django",
     "hub",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,10 @@ OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
+
+# Imports (exchange app): limits for uploaded and command-line files.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
 LOGGING = {
     "version": 1,
