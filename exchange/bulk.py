@@ -44,8 +44,8 @@ class Upsert:
                 self.new.append(instance)
                 return instance
             return None
-        changes = {k: (getattr(current, k), v) for k, v in values.items()
-                   if not same(getattr(current, k), v)}
+        changes = {k: (self._current(current, k), v) for k, v in values.items()
+                   if not same(self._current(current, k), v)}
         if not changes:
             self.report.count(rp.UNCHANGED)
             return current
@@ -58,6 +58,14 @@ class Upsert:
         self.report.add_row(rp.RowResult(row, label or str(key), rp.UPDATED,
                                          {k: (plain(a), plain(b)) for k, (a, b) in changes.items()}))
         return current
+
+    def _current(self, instance: models.Model, name: str) -> Any:
+        """Foreign keys compare by id, without loading the related row (one query per row)."""
+        field = self.model._meta.get_field(name)
+        if field.many_to_one:
+            cached = field.get_cached_value(instance, None)
+            return cached if cached is not None else _Ref(getattr(instance, field.attname))
+        return getattr(instance, name)
 
     def _valid(self, instance: models.Model, row: int | None, label: str) -> bool:
         try:
@@ -89,8 +97,18 @@ def emit(entity: str, ids: list[int], reason: str) -> None:
         outbox.emit_many(entity, ids)
 
 
+@dataclass(frozen=True)
+class _Ref:
+    """A foreign key seen only by its id."""
+
+    pk: int | None
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
 def same(old: Any, new: Any) -> bool:
-    if isinstance(old, models.Model) or isinstance(new, models.Model):
+    if isinstance(old, models.Model | _Ref) or isinstance(new, models.Model | _Ref):
         return getattr(old, "pk", None) == getattr(new, "pk", None)
     if old is None or new is None:
         return (old in (None, "")) and (new in (None, ""))
@@ -100,7 +118,7 @@ def same(old: Any, new: Any) -> bool:
 
 
 def plain(value: Any) -> Any:
-    if isinstance(value, models.Model):
+    if isinstance(value, models.Model | _Ref):
         return str(value)
     return value
 

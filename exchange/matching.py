@@ -34,13 +34,16 @@ STATE_HINTS: dict[str, str] = {
 }
 
 # Leading words that say what kind of body is meant; folded. Longest first.
-KREIS_PREFIXES = ["landkreis", "kreis", "rhein kreis", "regionalverband", "staedteregion"]
+KREIS_PREFIXES = ["landkreis", "kreis", "regionalverband", "staedteregion"]
 LOCAL_PREFIXES = [
     "freie und hansestadt", "freie hansestadt", "landeshauptstadt", "bundesstadt", "hansestadt",
     "universitaetsstadt", "grosse kreisstadt", "kreisstadt", "kreisfreie stadt", "stadt",
-    "gemeinde", "markt", "marktgemeinde", "ortsgemeinde", "stadtverwaltung", "comune di",
-    "gemeente", "city of", "municipality of", "town of",
+    "gemeinde", "markt", "marktgemeinde", "ortsgemeinde", "stadtverwaltung",
 ]
+# Administrations abroad, common in publiccode.yml usedBy lists: never a German Kommune.
+FOREIGN_PREFIXES = ("comune di ", "comune de ", "gemeente ", "city of ", "municipality of ",
+                    "town of ", "ville de ", "commune de ", "ayuntamiento de ", "concello de ",
+                    "kommune ", "regione ", "provincia ", "citta metropolitana ")
 
 
 @dataclass
@@ -73,6 +76,7 @@ class MunicipalityIndex:
         self.by_pk: dict[int, Municipality] = {}
         self.by_ags: dict[str, Municipality] = {}
         self.by_key: dict[str, set[int]] = defaultdict(set)
+        self.by_loose: dict[str, set[int]] = defaultdict(set)  # qualifiers dropped
         for m in qs.select_related("state").only(
                 "pk", "ags", "name", "short_name", "kind", "state__code", "state__name",
                 "dissolved_on", "parent_id"):
@@ -83,33 +87,63 @@ class MunicipalityIndex:
         self.by_ags[m.ags] = m
         names = {m.name, base_name(m.name), m.short_name} - {""}
         for name in names:
-            for variant in (name, _without_brackets(name)):
-                for key in (fold(variant), fold_plain(variant)):
-                    if key:
-                        self.by_key[key].add(m.pk)
+            for key in (fold(name), fold_plain(name)):
+                if key:
+                    self.by_key[key].add(m.pk)
+            loose = _without_brackets(name)
+            if loose != name:
+                for key in (fold(loose), fold_plain(loose)):
+                    self.by_loose[key].add(m.pk)
 
     def match(self, text: str, *, fuzzy: bool = False, state: str | None = None) -> Match:
         query = (text or "").strip()
         ags = re.search(r"(?<!\d)(\d{8})(?!\d)", query)
         if ags and ags.group(1) in self.by_ags:
             return Match(query, EXACT, self.by_ags[ags.group(1)])
-        name, kind_hint, state_hint = self._clean(query)
+        if fold(query).startswith(FOREIGN_PREFIXES):
+            return Match(query, UNMATCHED)
+        for name, kind_hint, state_hint in self._readings(query):
+            found = self._narrow(self._lookup(self.by_key, name), kind_hint, state or state_hint)
+            if len(found) == 1:
+                return Match(query, EXACT, found[0])
+            if len(found) > 1:
+                return Match(query, AMBIGUOUS, candidates=sorted(found, key=lambda m: m.ags))
+        name, kind_hint, state_hint = self._readings(query)[-1]
         state = state or state_hint
         if not name:
             return Match(query, UNMATCHED)
-        pks: set[int] = set()
-        for key in (fold(name), fold_plain(name), fold(_without_brackets(name))):
-            pks = self.by_key.get(key, set())
-            if pks:
-                break
-        found = self._narrow([self.by_pk[pk] for pk in pks], kind_hint, state)
-        if len(found) == 1:
-            return Match(query, EXACT, found[0])
-        if len(found) > 1:
-            return Match(query, AMBIGUOUS, candidates=sorted(found, key=lambda m: m.ags))
+        # "Halle" for "Halle (Saale)": only a qualifier dropped — a near match, not an exact one.
+        loose = self._lookup(self.by_loose, name)
+        if loose:  # "Frankfurt" is also the start of "Frankfurt am Main": not unique then
+            prefix = fold(name) + " "
+            extra = {pk for key, pks in self.by_key.items() if key.startswith(prefix) for pk in pks}
+            loose += [self.by_pk[pk] for pk in sorted(extra - {m.pk for m in loose})]
+        loose = self._narrow(loose, kind_hint, state)
+        if fuzzy and len(loose) == 1:
+            return Match(query, FUZZY, loose[0])
+        if len(loose) > 1 or (loose and not fuzzy):
+            return Match(query, AMBIGUOUS if len(loose) > 1 else UNMATCHED,
+                         candidates=sorted(loose, key=lambda m: m.ags))
         if fuzzy:
             return self._fuzzy(query, name, kind_hint, state)
         return Match(query, UNMATCHED, candidates=self.suggest(name, kind_hint, state))
+
+    def _lookup(self, table: dict[str, set[int]], name: str) -> list[Municipality]:
+        for key in (fold(name), fold_plain(name)):
+            if table.get(key):
+                return [self.by_pk[pk] for pk in table[key]]
+        return []
+
+    def _readings(self, query: str) -> list[tuple[str, str | None, str | None]]:
+        """The name as written ("Rhein-Kreis Neuss"), then without a kind prefix ("Neuss")."""
+        name, kind, state = self._clean(query)
+        text = query.split(":")[0]
+        for inner in re.findall(r"[(\[]([^)\]]*)[)\]]", text):
+            if STATE_HINTS.get(fold(inner)):
+                text = text.replace(f"({inner})", " ").replace(f"[{inner}]", " ")
+        whole = " ".join(text.split())
+        readings = [(whole, None, state)] if kind and fold(whole) != fold(name) else []
+        return readings + [(name, kind, state)]
 
     def suggest(self, name: str, kind_hint: str | None = None, state: str | None = None,
                 n: int = 3) -> list[Municipality]:

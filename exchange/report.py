@@ -51,6 +51,10 @@ _ACTION_LABELS = {
 }
 
 
+class Term(str):
+    """A message parameter that is itself translatable (a field or entity name)."""
+
+
 @dataclass
 class Issue:
     """One problem: where (row, field), what (code) and why (message in both languages)."""
@@ -65,7 +69,10 @@ class Issue:
     def text(self, lang: str | None = None) -> str:
         with translation.override(lang or translation.get_language() or "de"):
             message = gettext(self.template)
-            return message % self.params if self.params else message
+            if not self.params:
+                return message
+            params = {k: gettext(v) if isinstance(v, Term) else v for k, v in self.params.items()}
+            return message % params
 
     def where(self, lang: str | None = None) -> str:
         with translation.override(lang or translation.get_language() or "de"):
