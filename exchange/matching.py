@@ -15,11 +15,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from exchange.text import fold, fold_plain
+from exchange.text import fold, fold_plain, squash
 from hub.models import Municipality, MunicipalityKind
 
 EXACT = "exact"
 FUZZY = "fuzzy"
+LOOSE = "loose"  # unique only after dropping a qualifier: "Halle" → "Halle (Westf.)" in NRW
 AMBIGUOUS = "ambiguous"
 UNMATCHED = "unmatched"
 
@@ -87,7 +88,7 @@ class MunicipalityIndex:
         self.by_ags[m.ags] = m
         names = {m.name, base_name(m.name), m.short_name} - {""}
         for name in names:
-            for key in (fold(name), fold_plain(name)):
+            for key in (fold(name), fold_plain(name), squash(name)):
                 if key:
                     self.by_key[key].add(m.pk)
             loose = _without_brackets(name)
@@ -112,21 +113,23 @@ class MunicipalityIndex:
         state = state or state_hint
         if not name:
             return Match(query, UNMATCHED)
-        # "Halle" for "Halle (Saale)": only a qualifier dropped — a near match, not an exact one.
-        loose = self._lookup(self.by_loose, name)
-        if loose:  # "Frankfurt" is also the start of "Frankfurt am Main": not unique then
-            prefix = fold(name) + " "
-            extra = {pk for key, pks in self.by_key.items() if key.startswith(prefix) for pk in pks}
-            loose += [self.by_pk[pk] for pk in sorted(extra - {m.pk for m in loose})]
-        loose = self._narrow(loose, kind_hint, state)
-        if fuzzy and len(loose) == 1:
-            return Match(query, FUZZY, loose[0])
-        if len(loose) > 1 or (loose and not fuzzy):
-            return Match(query, AMBIGUOUS if len(loose) > 1 else UNMATCHED,
-                         candidates=sorted(loose, key=lambda m: m.ags))
+        # "Halle" for "Halle (Westf.)", "Monheim" for "Monheim am Rhein": the name as people
+        # write it, unique only without the official qualifier. Callers decide whether that is
+        # enough (publiccode: yes, flagged; dirty tables: only with independent evidence).
+        loose = self._narrow(self._lookup(self.by_loose, name) + self._prefixed(name), kind_hint, state)
+        loose = list({m.pk: m for m in loose}.values())
+        if len(loose) == 1:
+            return Match(query, LOOSE, loose[0])
+        if len(loose) > 1:
+            return Match(query, AMBIGUOUS, candidates=sorted(loose, key=lambda m: m.ags))
         if fuzzy:
             return self._fuzzy(query, name, kind_hint, state)
         return Match(query, UNMATCHED, candidates=self.suggest(name, kind_hint, state))
+
+    def _prefixed(self, name: str) -> list[Municipality]:
+        prefix = fold(name) + " "
+        pks = {pk for key, pks in self.by_key.items() if key.startswith(prefix) for pk in pks}
+        return [self.by_pk[pk] for pk in sorted(pks)]
 
     def _lookup(self, table: dict[str, set[int]], name: str) -> list[Municipality]:
         for key in (fold(name), fold_plain(name)):

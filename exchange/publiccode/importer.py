@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_noop
 
 from exchange import report as rp
-from exchange.matching import AMBIGUOUS, FUZZY, MunicipalityIndex, describe
+from exchange.matching import AMBIGUOUS, FUZZY, LOOSE, MunicipalityIndex, describe
 from exchange.models import PubliccodeDocument
 from exchange.publiccode import mapping
 from exchange.publiccode.validate import validate
@@ -219,7 +219,7 @@ def _used_by(actor: Actor, software: Software, entries: list[str], source: str,
                     {"name": entry}, None, path, rp.WARNING))
             continue
         municipality = match.municipality
-        if match.status == FUZZY:
+        if match.status in (FUZZY, LOOSE):
             result.issues.append(rp.Issue(rp.SUSPICIOUS, gettext_noop(
                 "„%(name)s“ als %(municipality)s (%(ags)s) erkannt (ähnliche Schreibweise)."),
                 {"name": entry, "municipality": municipality.name, "ags": municipality.ags}, None,
