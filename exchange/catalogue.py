@@ -154,8 +154,7 @@ def _ozg(rows: list[tuple[int, dict[str, str]]], report: rp.Report, actor: Actor
 
 
 def _leika(rows: list[tuple[int, dict[str, str]]], report: rp.Report, actor: Actor) -> list[int]:
-    ozg = {s.ozg_id: s for s in Service.objects.filter(kind=ServiceKind.OZG)
-           .select_related("themenfeld", "lebenslage")}
+    ozg = {s.ozg_id: s for s in Service.objects.filter(kind=ServiceKind.OZG)}
     leika = Service.objects.filter(kind=ServiceKind.LEIKA)
     by_key = {s.leika_key: s for s in leika if s.leika_key}
     keyless = {(fold(s.name), s.ozg_id): s for s in leika if not s.leika_key}
@@ -191,8 +190,8 @@ def _leika(rows: list[tuple[int, dict[str, str]]], report: rp.Report, actor: Act
         up.put(identity, current, {
             "kind": ServiceKind.LEIKA, "leika_key": key if in_leika else None,
             "name": row["leistung"], "typisierung": row.get("typisierung", ""), "ozg_id": ozg_id,
-            "ozg_service": parent, "themenfeld": parent.themenfeld if parent else None,
-            "lebenslage": parent.lebenslage if parent else None,
+            # Themenfeld and Lebenslage live on the OZG-Leistung (as in the demo loader).
+            "ozg_service": parent, "themenfeld": None, "lebenslage": None,
         }, row=line, label=key if in_leika else row["leistung"])
     return up.write(actor) if report.ok else []
 

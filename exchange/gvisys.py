@@ -36,20 +36,14 @@ from exchange.matching import base_name
 from exchange.models import AdminArea, AdminAreaLevel
 from exchange.text import decode, fold, parse_decimal, parse_int, read_table
 from hub import errors
+from hub.demo.geography import KIND_BY_TEXTKENNZEICHEN, _coordinates, _kreis_short_name, short_name
 from hub.models import Municipality, MunicipalityKind, State
 from hub.services import Actor
 
-# Textkennzeichen of Satzart 60 → our kind.
-GEMEINDE_KINDS: dict[str, str] = {
-    "60": MunicipalityKind.MARKT,
-    "61": MunicipalityKind.KREISFREIE_STADT,
-    "62": MunicipalityKind.KREISFREIE_STADT,  # Stadtkreis (Baden-Württemberg)
-    "63": MunicipalityKind.STADT,
-    "64": MunicipalityKind.GEMEINDE,
-    "65": MunicipalityKind.GEMEINDEFREI,  # gemeindefreies Gebiet, bewohnt
-    "66": MunicipalityKind.GEMEINDEFREI,  # gemeindefreies Gebiet, unbewohnt
-    "67": MunicipalityKind.GROSSE_KREISSTADT,
-}
+# Textkennzeichen of Satzart 60 → our kind, and the derived names, shared with the demo
+# loader (hub/demo/geography.py) so both produce the same rows from the same register.
+GEMEINDE_KINDS = KIND_BY_TEXTKENNZEICHEN
+KREIS_LABELS = {"43": "Kreis", "44": "Landkreis", "45": "Regionalverband"}
 # Satzart 40: 41 kreisfreie Stadt, 42 Stadtkreis (no Kreis entity); 43 Kreis, 44 Landkreis,
 # 45 Regionalverband → a Kreis.
 KREIS_CODES = {"43", "44", "45"}
@@ -106,10 +100,7 @@ class Target:
     postal_code: str = ""
     latitude: float | None = None
     longitude: float | None = None
-
-    @property
-    def short_name(self) -> str:
-        return base_name(self.name) if "," in self.name else ""
+    short_name: str = ""
 
 
 @dataclass
@@ -142,8 +133,10 @@ def parse(text: str, report: rp.Report) -> Register | None:
             kreis = land + row["rb"] + row["kreis"]
             kreis_codes[kreis] = code
             if code in KREIS_CODES or (not code and row["kreis"] != "00"):
-                reg.kreise[kreis + "000"] = Target(line, kreis + "000", kreis + "0000000",
-                                                   row["name"], MunicipalityKind.KREIS, land, None)
+                label = KREIS_LABELS.get(code, "Kreis")
+                reg.kreise[kreis + "000"] = Target(
+                    line, kreis + "000", kreis + "0000000", row["name"], MunicipalityKind.KREIS,
+                    land, None, short_name=_kreis_short_name(name=row["name"], label=label))
         elif kind == "50":
             key = land + row["rb"] + row["kreis"] + row["vb"]
             reg.areas[(AdminAreaLevel.GEMEINDEVERBAND, key)] = (
@@ -178,7 +171,7 @@ def _gemeinde(line: int, row: dict[str, str], land: str, report: rp.Report) -> T
             "textkennzeichen"))
     ags = land + row["rb"] + row["kreis"] + row["gemeinde"]
     target = Target(line, ags, land + row["rb"] + row["kreis"] + row["vb"] + row["gemeinde"],
-                    row["name"], kind or "", land, None)
+                    row["name"], kind or "", land, None, short_name=short_name(name=row["name"]))
     for name, attr, parser in [("bevoelkerung", "population", parse_int),
                                ("flaeche", "area_km2", parse_decimal),
                                ("breitengrad", "latitude", parse_decimal),
@@ -195,6 +188,10 @@ def _gemeinde(line: int, row: dict[str, str], land: str, report: rp.Report) -> T
         elif value is not None and attr == "area_km2":
             value = value.quantize(Decimal("0.01"))
         setattr(target, attr, value)
+    if target.latitude is not None and target.longitude is not None:
+        target.latitude, target.longitude = _coordinates(str(target.latitude), str(target.longitude))
+    else:
+        target.latitude = target.longitude = None
     plz = row.get("postleitzahl", "")
     if plz:
         if plz.isdigit() and len(plz) <= 5:
@@ -209,17 +206,24 @@ def _gemeinde(line: int, row: dict[str, str], land: str, report: rp.Report) -> T
 
 
 def _sum_kreise(reg: Register) -> None:
-    """The extract carries population and area only on Gemeinde rows; a Kreis is their sum."""
+    """The extract carries figures only on Gemeinde rows: a Kreis gets their population and
+    area sums and the centroid of their coordinates (as the demo loader computes them)."""
     population: dict[str, int] = defaultdict(int)
     area: dict[str, Decimal] = defaultdict(Decimal)
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for g in reg.gemeinden.values():
         if g.parent_ags:
             population[g.parent_ags] += g.population or 0
             area[g.parent_ags] += g.area_km2 or Decimal(0)
+            if g.latitude is not None and g.longitude is not None:
+                points[g.parent_ags].append((g.latitude, g.longitude))
     for ags, kreis in reg.kreise.items():
         if ags in population:
             kreis.population = population[ags]
             kreis.area_km2 = area[ags]
+        if points.get(ags):
+            kreis.latitude = round(sum(p[0] for p in points[ags]) / len(points[ags]), 6)
+            kreis.longitude = round(sum(p[1] for p in points[ags]) / len(points[ags]), 6)
 
 
 # ---------------------------------------------------------------- apply
@@ -340,7 +344,10 @@ class _Apply:
             "postal_code": t.postal_code, "latitude": t.latitude, "longitude": t.longitude,
             "dissolved_on": None, "merged_into": None,
         }
-        if current is None or not current.short_name or current.short_name == base_name(current.name):
+        # A short name edited in the hub survives; derived ones follow the register.
+        derived = {"", base_name(current.name) if current else "", t.short_name}
+        if current is None or current.short_name in derived or current.short_name.endswith(
+                " " + base_name(current.name)):
             values["short_name"] = t.short_name
         if t.kind == MunicipalityKind.KREIS and t.population is None and current is not None:
             values.pop("population")
