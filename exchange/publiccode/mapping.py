@@ -14,58 +14,47 @@ from django.utils.text import slugify
 from exchange.text import fold
 from hub.models import Organization, SoftwareCategory
 
-FALLBACK_CATEGORY = ("Sonstige", "sonstige")
+FALLBACK_CATEGORY = ("Sonstiges", "sonstiges")
 
-# publiccode.yml category → names (or slugs) of hub categories, best first.
-CATEGORY_MAP: dict[str, list[str]] = {
-    "document-management": ["DMS / E-Akte", "Dokumentenmanagement", "E-Akte"],
-    "digital-asset-management": ["DMS / E-Akte"],
-    "whistleblowing": ["Hinweisgebersystem"],
-    "geographic-information-systems": ["Geoinformation", "GIS"],
-    "data-visualization": ["Geoinformation"],
-    "video-conferencing": ["Videokonferenz"],
-    "web-conferencing": ["Videokonferenz"],
-    "appointment-scheduling": ["Terminvergabe", "Terminfindung"],
-    "online-booking": ["Terminvergabe"],
-    "time-management": ["Terminfindung"],
-    "event-management": ["Terminfindung"],
-    "project-management": ["Projektmanagement"],
-    "agile-project-management": ["Projektmanagement"],
-    "enterprise-project-management": ["Projektmanagement"],
-    "project-collaboration": ["Projektmanagement", "Arbeitsplatz / Groupware"],
-    "knowledge-management": ["Wissensmanagement"],
-    "identity-management": ["Identity", "Identity / Portal"],
-    "workflow-management": ["Workflow / Prozessplattform"],
-    "business-process-management": ["Workflow / Prozessplattform"],
-    "service-desk": ["Ticketing / Service Desk"],
-    "help-desk": ["Ticketing / Service Desk"],
-    "it-service-management": ["Ticketing / Service Desk"],
-    "customer-service-and-support": ["Ticketing / Service Desk", "Mängelmelder"],
-    "feedback-and-reviews-management": ["Mängelmelder", "Bürgerbeteiligung"],
-    "instant-messaging": ["Arbeitsplatz / Chat"],
-    "communications": ["Arbeitsplatz / Chat", "Arbeitsplatz / Groupware"],
-    "email-management": ["Arbeitsplatz / Groupware"],
-    "collaboration": ["Arbeitsplatz / Groupware", "Arbeitsplatz / Dateiablage"],
-    "web-collaboration": ["Arbeitsplatz / Groupware"],
-    "office": ["Arbeitsplatz / Office"],
-    "productivity-suite": ["Arbeitsplatz / Office", "KI-Assistenz"],
-    "content-management": ["Arbeitsplatz / Dateiablage", "Website / CMS"],
-    "accounting": ["Finanzwesen"],
-    "budgeting": ["Finanzwesen"],
-    "billing-and-invoicing": ["Finanzwesen"],
-    "financial-reporting": ["Finanzwesen"],
-    "taxes-management": ["Finanzwesen"],
-    "payroll": ["Personalwesen", "Finanzwesen"],
-    "hr": ["Personalwesen"],
-    "digital-citizenship": ["Bürgerbeteiligung", "OZG-Portal"],
-    "online-community": ["Bürgerbeteiligung"],
-    "survey": ["Bürgerbeteiligung"],
-    "e-signature": ["OZG-Portal"],
-    "predictive-analysis": ["KI-Assistenz"],
-    "data-analytics": ["KI-Assistenz", "Geoinformation"],
-    "regulations-and-directives": ["Ratsinformationssystem"],
-    "task-management": ["Mängelmelder", "Projektmanagement"],
+# Hub category (the demo taxonomy, hub/demo/software.py) ← publiccode.yml categories, listed
+# per hub category for readability; turned into publiccode → hub names below.
+_HUB_CATEGORIES: dict[str, list[str]] = {
+    "Finanzwesen": ["accounting", "budgeting", "billing-and-invoicing", "financial-reporting",
+                    "taxes-management", "grant-management", "procurement"],
+    "Personalwesen": ["hr", "payroll", "employee-management", "talent-management",
+                      "applicant-tracking"],
+    "DMS / E-Akte": ["document-management", "digital-asset-management", "e-signature"],
+    "Workflow": ["workflow-management", "business-process-management"],
+    "Bürgerportal / OZG": ["digital-citizenship", "payment-gateway", "mobile-payment"],
+    "Terminvergabe": ["appointment-scheduling", "online-booking", "visitor-management",
+                      "event-management", "time-management"],
+    "Bürgerbeteiligung": ["survey", "online-community", "feedback-and-reviews-management"],
+    "Mängelmelder / Anliegenmanagement": ["customer-service-and-support", "call-center-management"],
+    "Geoinformation": ["geographic-information-systems", "cad"],
+    "Schul-IT": ["educational-content", "learning-management-system"],
+    "Kommunikation / Kollaboration": [
+        "office", "productivity-suite", "collaboration", "web-collaboration", "instant-messaging",
+        "video-conferencing", "web-conferencing", "email-management", "communications", "voip",
+        "enterprise-social-networking", "content-management", "website-builder", "blog"],
+    "Projekt- und Wissensmanagement": ["project-management", "agile-project-management",
+                                       "enterprise-project-management", "project-collaboration",
+                                       "knowledge-management", "task-management", "mind-mapping"],
+    "Identität / IAM": ["identity-management"],
+    "KI-Assistenz": ["predictive-analysis"],
+    "IT-Service-Management": ["it-service-management", "service-desk", "help-desk",
+                              "it-management", "it-asset-management", "remote-support",
+                              "network-management", "cloud-management", "backup", "it-security"],
+    "Hinweisgebersystem": ["whistleblowing"],
+    "Ratsinformationssystem": ["regulations-and-directives"],
+    "Wahlen": [],
+    "Einwohnerwesen": [],
+    "Standesamt": [],
+    "Sozialwesen": [],
 }
+CATEGORY_MAP: dict[str, list[str]] = {}
+for _hub, _codes in _HUB_CATEGORIES.items():
+    for _code in _codes:
+        CATEGORY_MAP.setdefault(_code, []).append(_hub)
 
 
 def resolve_category(codes: list[str]) -> tuple[SoftwareCategory, bool]:
@@ -87,9 +76,10 @@ def resolve_category(codes: list[str]) -> tuple[SoftwareCategory, bool]:
 def publiccode_categories(category: SoftwareCategory) -> list[str]:
     """The reverse direction, for exports: every publiccode category mapping onto ours."""
     keys = {fold(category.name), category.slug}
-    found = [code for code, names in CATEGORY_MAP.items()
-             if any(fold(n) in keys or slugify(n) in keys for n in names)]
-    return found[:3] or ["other"]
+    for name, codes in _HUB_CATEGORIES.items():
+        if (fold(name) in keys or slugify(name) in keys) and codes:
+            return codes[:3]
+    return ["other"]
 
 
 def preferred_language(description: dict[str, Any]) -> str | None:
