@@ -118,8 +118,8 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Report:
-    """Summary plus per-row outcomes. `keep_rows=False` keeps only counts and issues, for
-    imports of hundreds of thousands of rows."""
+    """Summary plus per-row outcomes. `keep_rows=False` keeps only counts plus the changed,
+    rejected and flagged rows, for imports of hundreds of thousands of rows."""
 
     source: str
     dry_run: bool = False
@@ -131,7 +131,7 @@ class Report:
 
     def add_row(self, result: RowResult) -> RowResult:
         self.counts[result.action] += 1
-        if self.keep_rows or result.action == REJECTED or result.issues:
+        if self.keep_rows or result.action in (UPDATED, REJECTED) or result.issues:
             self.rows.append(result)
         return result
 

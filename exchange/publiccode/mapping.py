@@ -106,13 +106,16 @@ def description_markdown(description: dict[str, Any]) -> str:
 
 
 def vendor_name(doc: dict[str, Any]) -> str:
-    """Who makes it: organisation, else the repository or copyright owner, else a contractor."""
+    """Who makes it: organisation, else the repository or copyright owner, else a contractor,
+    else the affiliation of a maintainer."""
     organisation = doc.get("organisation") or {}
     legal = doc.get("legal") or {}
     contractors = (doc.get("maintenance") or {}).get("contractors") or []
+    contacts = (doc.get("maintenance") or {}).get("contacts") or []
+    affiliations = [c.get("affiliation") for c in contacts if isinstance(c, dict)]
     for candidate in (organisation.get("name"), legal.get("repoOwner"),
                       legal.get("mainCopyrightOwner"),
-                      contractors[0].get("name") if contractors else None):
+                      contractors[0].get("name") if contractors else None, *affiliations):
         if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
     return ""
