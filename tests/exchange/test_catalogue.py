@@ -62,8 +62,8 @@ def test_unknown_ozg_id_rejects_the_file_naming_row_and_field(db):
 
 def test_invalid_leika_key_is_rejected_by_model_validation(db):
     import_services(actor=None, files=real_files()[:2])
-    leika = ("leika_schluessel,leistung,typisierung,ozg_id,ozg_leistung\n"
-             "12345,Kaputt,5,10110,Abfallentsorgung\n").encode()
+    leika = (b"leika_schluessel,leistung,typisierung,ozg_id,ozg_leistung\n"
+             b"12345,Kaputt,5,10110,Abfallentsorgung\n")
     report = import_services(actor=None, files=[("leika.csv", leika)])
     assert report.errors[0].code == "INVALID_LEIKA_KEY" and report.errors[0].row == 2
 
