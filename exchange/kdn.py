@@ -36,6 +36,7 @@ from hub.services import Actor
 PROVIDER_COLUMNS = {"id": set(), "name": set(), "street": {"Straße"}, "zip_code": {"PLZ"},
                     "town": {"Ort"}, "url": {"Website"}}
 COMMUNE_COLUMNS = {"id": set(), "name": set(), "url": {"Website"}}
+FIELD_NAMES = {"seat": gettext_noop("Sitz"), "website": gettext_noop("Website")}
 
 
 @dataclass
@@ -191,7 +192,8 @@ def _save_provider(actor: Actor, cells: dict[str, str], town: Municipality | Non
                                           .removeprefix("www.")) != squash(value.removeprefix("https://")):
             result.issues.append(rp.Issue(rp.SUSPICIOUS, gettext_noop(
                 "%(field)s im Hub „%(hub)s“, in der Datei „%(file)s“: nicht überschrieben."),
-                {"field": rp.Term(key), "hub": current, "file": value}, result.row, key, rp.WARNING))
+                {"field": rp.Term(FIELD_NAMES[key]), "hub": current, "file": value}, result.row,
+                key, rp.WARNING))
     if fill:
         services.organization_update(actor=actor, organization=org, **fill)
         result.action = rp.UPDATED

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, pgettext_lazy
 
 from hub import errors
 
@@ -43,11 +43,12 @@ ACTIONS = (CREATED, UPDATED, UNCHANGED, REJECTED)
 ERROR = "error"
 WARNING = "warning"
 
+# With a context, so that these short words never change a translation elsewhere in the hub.
 _ACTION_LABELS = {
-    CREATED: gettext_noop("neu"),
-    UPDATED: gettext_noop("geändert"),
-    UNCHANGED: gettext_noop("unverändert"),
-    REJECTED: gettext_noop("abgelehnt"),
+    CREATED: pgettext_lazy("import report", "neu"),
+    UPDATED: pgettext_lazy("import report", "geändert"),
+    UNCHANGED: pgettext_lazy("import report", "unverändert"),
+    REJECTED: pgettext_lazy("import report", "abgelehnt"),
 }
 
 
@@ -170,7 +171,7 @@ class Report:
     def summary(self, lang: str | None = None) -> str:
         """One line: "neu 3, geändert 1, unverändert 5, abgelehnt 0"."""
         with translation.override(lang or translation.get_language() or "de"):
-            parts = [f"{gettext(_ACTION_LABELS[a])} {self.counts.get(a, 0)}" for a in ACTIONS]
+            parts = [f"{_ACTION_LABELS[a]} {self.counts.get(a, 0)}" for a in ACTIONS]
             line = f"{self.source}: " + ", ".join(parts)
             if self.dry_run:
                 line += " – " + gettext("Probelauf, nichts gespeichert")
