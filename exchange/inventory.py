@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +46,7 @@ from hub.permissions import User
 from hub.services import Actor
 
 COLUMNS: dict[str, set[str]] = {
+    "municipality": {"AGS", "Kommune", "Gemeindeschlüssel", "ags"},
     "product": {"Produkt", "Software", "Produktname", "Verfahren"},
     "vendor": {"Hersteller", "Anbieter"},
     "category": {"Kategorie", "Bereich"},
@@ -74,6 +77,9 @@ STATUS_WORDS: dict[str, list[str]] = {
 VISIBILITY_WORDS = {Visibility.PUBLIC: ["öffentlich", "public"],
                     Visibility.MEMBERS: ["nur Mitglieder", "Mitglieder", "members", "members only"]}
 SERVICE_SEPARATORS = re.compile(r"\s*[|;\n]\s*")
+# Files with more rows than this take the bulk path (exchange.inventory_bulk).
+BULK_ABOVE = 500
+CHUNK = 2000
 
 
 def inventory_template(*, lang: str = "de") -> str:
@@ -107,6 +113,7 @@ def _service_token(service: Service) -> str:
 class _Row:
     line: int
     product: str
+    municipality: Municipality | None = None
     software: Software | None = None
     new_software: dict[str, Any] | None = None
     fields: dict[str, Any] = field(default_factory=dict)
@@ -124,32 +131,52 @@ class _Row:
         return not any(i.level == rp.ERROR for i in self.issues)
 
 
-def inventory_import(*, actor: Actor, municipality: Municipality, data: bytes, filename: str,
-                     dry_run: bool, create_software: bool = True) -> rp.Report:
-    """Check and apply an inventory CSV for one municipality (see module docstring).
+def inventory_import(*, actor: Actor, municipality: Municipality | None, data: bytes,
+                     filename: str, dry_run: bool, create_software: bool = True,
+                     max_bytes: int | None = -1, max_rows: int | None = -1,
+                     progress: bool = False) -> rp.Report:
+    """Check and apply an inventory CSV (see module docstring).
 
-    Callers check that `actor` may edit the municipality; the services decide provenance
-    (the municipality's own editors confirm, others propose)."""
+    With `municipality` the file is that municipality's inventory; without, every row names
+    its municipality in an AGS column (an IT provider's inventory of all its clients). Limits
+    default to the settings (uploads); `None` lifts them (command line). Callers check that
+    `actor` may edit the municipalities; the services decide provenance (the municipality's
+    own editors confirm, others propose). Large files take the bulk path (same rules, same
+    report, written in batches)."""
+    max_bytes = settings.IMPORT_MAX_BYTES if max_bytes == -1 else max_bytes
+    max_rows = settings.IMPORT_MAX_ROWS if max_rows == -1 else max_rows
     report = rp.Report(filename, dry_run=dry_run)
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
+    if max_bytes is not None and len(data) > max_bytes:
         report.error(rp.FILE_TOO_LARGE, gettext_noop(
             "Die Datei ist %(size)s KB groß; erlaubt sind höchstens %(limit)s KB."),
-            size=len(data) // 1024, limit=limit // 1024)
+            size=len(data) // 1024, limit=max_bytes // 1024)
         return report
     decoded = decode(data, report)
     if decoded is None:
         return report
-    table = read_table(decoded.text, report, columns=COLUMNS, required={"product"},
-                       max_rows=settings.IMPORT_MAX_ROWS)
+    required = {"product"} | ({"municipality"} if municipality is None else set())
+    table = read_table(decoded.text, report, columns=COLUMNS, required=required,
+                       max_rows=max_rows, lazy=True)
     if table is None:
         return report
+    bulk = decoded.text.count("\n") > BULK_ABOVE
+    report.keep_rows = not bulk
     lookups = _Lookups(municipality)
-    rows = [_parse(line, cells, lookups, create_software) for line, cells in table.rows]
-    _mark_duplicates(rows)
+    seen: dict[tuple[int, str], int] = {}
+    rows_iter = rp.progress(table.rows, total=decoded.text.count("\n"), desc=filename,
+                            enabled=progress)
     with transaction.atomic():
-        for row in rows:
-            report.add_row(_apply(row, actor, municipality, lookups, filename))
+        for chunk in _batched(rows_iter, CHUNK):
+            rows = [_parse(line, cells, lookups, create_software, municipality)
+                    for line, cells in chunk]
+            _mark_duplicates(rows, seen)
+            if bulk:
+                from exchange.inventory_bulk import apply_rows
+
+                apply_rows(rows, actor=actor, look=lookups, report=report, filename=filename)
+            else:
+                for row in rows:
+                    report.add_row(_apply(row, actor, lookups, filename))
         if report.ok and not dry_run:
             report.applied = True
         else:
@@ -157,10 +184,16 @@ def inventory_import(*, actor: Actor, municipality: Municipality, data: bytes, f
     return report
 
 
-class _Lookups:
-    """Everything a row refers to, loaded once per file."""
+def _batched(items: Any, size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
-    def __init__(self, municipality: Municipality) -> None:
+
+class _Lookups:
+    """Everything rows refer to, loaded once per file (names folded once)."""
+
+    def __init__(self, municipality: Municipality | None) -> None:
         self.software: dict[str, Software] = {}
         for s in Software.objects.select_related("vendor", "category"):
             for name in [s.name, s.slug, *s.aliases.replace(";", ",").split(",")]:
@@ -171,24 +204,67 @@ class _Lookups:
             for name in [o.name, o.slug, *o.aliases.replace(";", ",").split(",")]:
                 if name.strip():
                     self.orgs.setdefault(fold(name), o)
-        self.categories = {fold(c.name): c for c in SoftwareCategory.objects.all()} | {
-            c.slug: c for c in SoftwareCategory.objects.all()}
+        categories = list(SoftwareCategory.objects.all())
+        self.categories = {fold(c.name): c for c in categories} | {c.slug: c for c in categories}
         self.services: dict[str, Service] = {}
         for s in Service.objects.only("pk", "name", "leika_key", "ozg_id", "kind"):
             if s.leika_key:
                 self.services[s.leika_key] = s
             if s.kind == "ozg":
                 self.services[s.ozg_id] = s
-            self.services.setdefault(fold(s.name), s)
-        self.usages = list(Usage.objects.filter(municipality=municipality)
-                           .prefetch_related("services").order_by("-updated_at"))
+        self._service_names: dict[str, Service] | None = None
+        self.municipality = municipality
+        self.municipalities: dict[str, Municipality | None] = {}
+        self._usages: dict[int, list[Usage]] = {}
         self.statuses = {fold(w): k for k, words in STATUS_WORDS.items() for w in words + [k]}
         self.visibility = {fold(w): k for k, words in VISIBILITY_WORDS.items() for w in words + [k]}
 
+    def service(self, token: str) -> Service | None:
+        found = self.services.get(token.replace(" ", ""))
+        if found is None:
+            if self._service_names is None:  # folding 6,000 names only when a name is used
+                self._service_names = {}
+                for s in Service.objects.only("pk", "name", "leika_key", "ozg_id", "kind"):
+                    self._service_names.setdefault(fold(s.name), s)
+            found = self._service_names.get(fold(token))
+        return found
 
-def _parse(line: int, cells: dict[str, str], look: _Lookups, create_software: bool) -> _Row:
+    def municipality_for(self, ags: str) -> Municipality | None:
+        if ags not in self.municipalities:
+            self.municipalities[ags] = Municipality.objects.filter(ags=ags).first()
+        return self.municipalities[ags]
+
+    def preload(self, municipality_ids: set[int]) -> None:
+        missing = municipality_ids - set(self._usages)
+        if not missing:
+            return
+        for pk in missing:
+            self._usages[pk] = []
+        for usage in (Usage.objects.filter(municipality_id__in=missing)
+                      .prefetch_related("services").order_by("-updated_at", "-pk")):
+            self._usages[usage.municipality_id].append(usage)
+
+    def usages(self, municipality: Municipality) -> list[Usage]:
+        self.preload({municipality.pk})
+        return self._usages[municipality.pk]
+
+
+def _parse(line: int, cells: dict[str, str], look: _Lookups, create_software: bool,
+           municipality: Municipality | None) -> _Row:
     cells = {k: unsafe_cell(v) for k, v in cells.items()}
-    row = _Row(line, cells["product"])
+    row = _Row(line, cells["product"], municipality)
+    ags = cells.get("municipality", "")
+    if ags:
+        row.municipality = look.municipality_for(ags)
+        if row.municipality is None:
+            row.reject(rp.UNMATCHED, gettext_noop("Keine Kommune mit dem AGS „%(value)s“."),
+                       "municipality", value=ags)
+        elif municipality is not None and row.municipality != municipality:
+            row.reject(errors.INVALID, gettext_noop(
+                "Die Zeile gehört zu %(other)s, die Datei aber zu %(municipality)s."),
+                "municipality", other=row.municipality.name, municipality=municipality.name)
+    elif municipality is None:
+        row.reject(rp.REQUIRED, gettext_noop("Der AGS der Kommune fehlt."), "municipality")
     if not row.product:
         row.reject(rp.REQUIRED, gettext_noop("Das Produkt fehlt."), "product")
         return row
@@ -261,7 +337,7 @@ def _parse_fields(row: _Row, cells: dict[str, str], look: _Lookups) -> None:
         for token in SERVICE_SEPARATORS.split(cells["services"].strip()):
             if not token:
                 continue
-            service = look.services.get(token.replace(" ", "")) or look.services.get(fold(token))
+            service = look.service(token)
             if service is None:
                 row.reject(rp.UNMATCHED, gettext_noop(
                     "Leistung „%(value)s“ ist unbekannt (LeiKa-Schlüssel, OZG-ID oder genauer Name)."),
@@ -270,12 +346,11 @@ def _parse_fields(row: _Row, cells: dict[str, str], look: _Lookups) -> None:
                 row.services.append(service)
 
 
-def _mark_duplicates(rows: list[_Row]) -> None:
-    first: dict[str, int] = {}
+def _mark_duplicates(rows: list[_Row], first: dict[tuple[int, str], int]) -> None:
     for row in rows:
-        key = f"pk:{row.software.pk}" if row.software else fold(row.product)
-        if not row.product:
+        if not row.product or row.municipality is None:
             continue
+        key = (row.municipality.pk, f"pk:{row.software.pk}" if row.software else fold(row.product))
         if key in first:
             row.reject(errors.DUPLICATE, gettext_noop(
                 "„%(value)s“ steht schon in Zeile %(first)s."), "product", value=row.product,
@@ -284,46 +359,53 @@ def _mark_duplicates(rows: list[_Row]) -> None:
             first[key] = row.line
 
 
-def _apply(row: _Row, actor: Actor, municipality: Municipality, look: _Lookups,
-           filename: str) -> rp.RowResult:
+def _apply(row: _Row, actor: Actor, look: _Lookups, filename: str) -> rp.RowResult:
     if not row.ok:
         return rp.RowResult(row.line, row.product, rp.REJECTED, issues=row.issues)
     try:
         with transaction.atomic():
-            return _write(row, actor, municipality, look, filename)
+            return _write(row, actor, look, filename)
     except ValidationError as exc:
         return rp.RowResult(row.line, row.product, rp.REJECTED,
                             issues=row.issues + rp.issues_from_validation(exc, row=row.line))
 
 
-def _write(row: _Row, actor: Actor, municipality: Municipality, look: _Lookups,
-           filename: str) -> rp.RowResult:
-    created_software = False
-    if row.software is None and row.new_software:
-        row.software = _create_software(row, actor, look)
-        created_software = True
-    fields = {k: v for k, v in row.fields.items() if v is not None or k in {"since", "satisfaction", "operated_by"}}
+def row_fields(row: _Row) -> dict[str, Any]:
+    """The usage fields a valid row sets (empty cells clear since/satisfaction/operator)."""
+    fields = {k: v for k, v in row.fields.items()
+              if v is not None or k in {"since", "satisfaction", "operated_by"}}
     fields.setdefault("status", UsageStatus.PRODUCTION)
     if row.services is not None:
         fields["services"] = row.services
-    usage = _existing(look.usages, row.software, fields["status"])
+    return fields
+
+
+def ensure_software(row: _Row, actor: Actor, look: _Lookups) -> None:
+    if row.software is None and row.new_software:
+        row.software = _create_software(row, actor, look)
+        row.issues.append(rp.Issue(rp.UNMATCHED, gettext_noop(
+            "Produkt „%(value)s“ neu im Katalog angelegt (Kategorie %(category)s)."),
+            {"value": row.product, "category": row.software.category.name}, row.line,
+            "product", rp.WARNING))
+
+
+def _write(row: _Row, actor: Actor, look: _Lookups, filename: str) -> rp.RowResult:
+    ensure_software(row, actor, look)
+    fields = row_fields(row)
+    usage = existing_usage(look.usages(row.municipality), row.software, fields["status"])
     if usage is None:
         fields = {k: v for k, v in fields.items() if v not in (None, "", [])}
-        services.usage_create(actor=actor, municipality=municipality, software=row.software,
-                              source_file=filename[:300], **fields)
-        result = rp.RowResult(row.line, row.product, rp.CREATED, issues=row.issues)
-        if created_software:
-            result.issues.append(rp.Issue(rp.UNMATCHED, gettext_noop(
-                "Produkt „%(value)s“ neu im Katalog angelegt (Kategorie %(category)s)."),
-                {"value": row.product, "category": row.software.category.name}, row.line,
-                "product", rp.WARNING))
-        return result
-    changes = _changes(usage, fields)
+        created = services.usage_create(actor=actor, municipality=row.municipality,
+                                        software=row.software, source_file=filename[:300],
+                                        **fields)
+        look.usages(row.municipality).insert(0, created)
+        return rp.RowResult(row.line, row.product, rp.CREATED, issues=row.issues)
+    changes = usage_changes(usage, fields)
     if not changes:
         return rp.RowResult(row.line, row.product, rp.UNCHANGED, issues=row.issues)
     services.usage_update(actor=actor, usage=usage, **{k: new for k, (_old, new) in changes.items()})
     return rp.RowResult(row.line, row.product, rp.UPDATED,
-                        {k: (_show(a), _show(b)) for k, (a, b) in changes.items()}, row.issues)
+                        {k: (show(a), show(b)) for k, (a, b) in changes.items()}, row.issues)
 
 
 def _create_software(row: _Row, actor: Actor, look: _Lookups) -> Software:
@@ -351,7 +433,7 @@ def _free_slug(model: Any, name: str) -> str:
     return slug
 
 
-def _existing(usages: list[Usage], software: Software, status: str) -> Usage | None:
+def existing_usage(usages: list[Usage], software: Software, status: str) -> Usage | None:
     """The active usage of this product; for a retired row, else the latest retired one."""
     mine = [u for u in usages if u.software_id == software.pk]
     active = [u for u in mine if u.status != UsageStatus.RETIRED]
@@ -362,7 +444,7 @@ def _existing(usages: list[Usage], software: Software, status: str) -> Usage | N
     return None
 
 
-def _changes(usage: Usage, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def usage_changes(usage: Usage, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     changes = {}
     for key, new in fields.items():
         if key == "services":
@@ -376,7 +458,7 @@ def _changes(usage: Usage, fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]
     return changes
 
 
-def _show(value: Any) -> Any:
+def show(value: Any) -> Any:
     if isinstance(value, list):
         return " | ".join(_service_token(s) for s in value)
     if isinstance(value, dt.date):

@@ -11,8 +11,10 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import gettext_noop
 
@@ -109,7 +111,7 @@ def decode(data: bytes, report: rp.Report, *, allow_legacy: bool = True) -> Deco
 @dataclass
 class Table:
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, cells by canonical name)
+    rows: Iterable[tuple[int, dict[str, str]]]  # (line in the file, cells by canonical name)
     delimiter: str
 
 
@@ -124,13 +126,15 @@ def header_key(name: str) -> str:
 
 
 def read_table(text: str, report: rp.Report, *, columns: dict[str, set[str]],
-               required: set[str], max_rows: int | None = None) -> Table | None:
+               required: set[str], max_rows: int | None = None,
+               lazy: bool = False) -> Table | None:
     """Parse CSV text into rows keyed by canonical column names.
 
     `columns` maps a canonical name to accepted header spellings (German and English,
     compared with `squash`). Unknown columns are reported as warnings and ignored; missing
     required ones make the whole file fail. Line numbers are physical lines, as a
-    spreadsheet shows them."""
+    spreadsheet shows them. With `lazy`, rows come as an iterator (for files of hundreds of
+    thousands of rows); problems found while iterating are added to the report and end it."""
     first = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -159,27 +163,36 @@ def read_table(text: str, report: rp.Report, *, columns: dict[str, set[str]],
                      row=1, field=name, column=name)
     if missing:
         return None
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows = _rows(reader, report, mapping, len(header), max_rows)
+    if not lazy:
+        rows = list(rows)
+        if not report.ok:
+            return None
+    return Table([header[i] for i in sorted(mapping)], rows, delimiter)
+
+
+def _rows(reader: Any, report: rp.Report, mapping: dict[int, str], width: int,
+          max_rows: int | None) -> Iterator[tuple[int, dict[str, str]]]:
+    count = 0
     try:
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            if max_rows is not None and len(rows) >= max_rows:
+            if max_rows is not None and count >= max_rows:
                 report.error(rp.TOO_MANY_ROWS, gettext_noop(
                     "Die Datei hat mehr als %(limit)s Datenzeilen; bitte aufteilen."), limit=max_rows)
-                return None
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                return
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
                 report.warn(rp.INVALID_FORMAT, gettext_noop(
                     "Mehr Zellen als Spalten in der Kopfzeile; überzählige Zellen werden "
                     "ignoriert (Trennzeichen im Text nicht in Anführungszeichen?)."), row=line)
-            rows.append((line, {canon: (cells[i].strip() if i < len(cells) else "")
-                                for i, canon in mapping.items()}))
+            count += 1
+            yield line, {canon: (cells[i].strip() if i < len(cells) else "")
+                         for i, canon in mapping.items()}
     except csv.Error as exc:
         report.error(rp.INVALID_FORMAT, gettext_noop("Ungültiges CSV: %(error)s"),
                      row=reader.line_num, error=str(exc))
-        return None
-    return Table([header[i] for i in sorted(mapping)], rows, delimiter)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

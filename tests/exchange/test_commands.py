@@ -47,7 +47,7 @@ def test_inventory_commands_round_trip(world, tmp_path):
     assert template.read_text(encoding="utf-8-sig").startswith("Produkt;")
     export = tmp_path / "inventar.csv"
     run("export_inventory", world.own.ags, "-o", str(export))
-    out, _ = run("import_inventory", world.own.ags, str(export), "--dry-run")
+    out, _ = run("import_inventory", str(export), "--ags", world.own.ags, "--dry-run")
     assert "unverändert 1" in out and "Probelauf" in out
     assert Usage.objects.get().notes == usage.notes
 
