@@ -244,6 +244,11 @@ class _Lookups:
                       .prefetch_related("services").order_by("-updated_at", "-pk")):
             self._usages[usage.municipality_id].append(usage)
 
+    def forget_usages(self) -> None:
+        """Bulk path: drop the previous chunk's usages (memory stays flat; a municipality seen
+        again is re-read, with the rows just written)."""
+        self._usages.clear()
+
     def usages(self, municipality: Municipality) -> list[Usage]:
         self.preload({municipality.pk})
         return self._usages[municipality.pk]

@@ -48,6 +48,7 @@ def apply_rows(rows: list[_Row], *, actor: Actor, look: _Lookups, report: rp.Rep
             valid.append(row)
         else:
             report.add_row(rp.RowResult(row.line, row.product, rp.REJECTED, issues=row.issues))
+    look.forget_usages()
     look.preload({row.municipality.pk for row in valid})
     for row in valid:
         writer.stage(row)
