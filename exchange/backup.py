@@ -107,8 +107,9 @@ def backup(*, path: Path) -> dict[str, int]:
                 "database": connection.vendor, "migrations": _applied_migrations()}
         out.write("{\n" + json.dumps("meta") + ": " + json.dumps(meta) + ",\n\"objects\": [")
         first = True
+        outermost = not connection.in_atomic_block
         with transaction.atomic():  # one consistent snapshot (repeatable read on PostgreSQL)
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             for model in backup_models():

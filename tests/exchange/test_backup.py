@@ -18,9 +18,12 @@ def snapshot() -> list[str]:
     """Every row of every backed-up model, with natural keys, as sorted JSON lines."""
     rows = []
     for model in backup_models():
+        m2m = {f.name for f in model._meta.many_to_many}  # order of related ids is not data
         for obj in serializers.serialize("python", model._default_manager.order_by("pk"),
                                          use_natural_foreign_keys=True, use_natural_primary_keys=True):
-            rows.append(json.dumps(obj, sort_keys=True, default=str))
+            fields = {k: sorted(v) if isinstance(v, list) and k in m2m else v
+                      for k, v in obj["fields"].items()}
+            rows.append(json.dumps({**obj, "fields": fields}, sort_keys=True, default=str))
     return sorted(rows)
 
 
