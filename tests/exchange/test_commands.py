@@ -78,3 +78,17 @@ def test_backup_restore_and_open_data_commands(db, tmp_path):
 def test_import_kdn_requires_a_table(db):
     with pytest.raises(CommandError):
         run("import_kdn")
+
+
+def test_moderators_can_read_imported_documents_in_the_admin(client, moderator):
+    from exchange.models import PubliccodeDocument
+
+    run("import_publiccode", str(shared("publiccode", "valid", "valid.minimal.yml")))
+    document = PubliccodeDocument.objects.get()
+    moderator.is_superuser = True
+    moderator.save()
+    client.force_login(moderator)
+    assert client.get("/admin/exchange/publiccodedocument/").status_code == 200
+    page = client.get(f"/admin/exchange/publiccodedocument/{document.pk}/change/")
+    assert page.status_code == 200 and "Medusa" in page.content.decode()
+    assert client.get("/admin/exchange/adminarea/add/").status_code == 403
