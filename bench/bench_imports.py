@@ -139,6 +139,8 @@ def run(*, quick: bool) -> list[Table]:
         table.add(label, *_row(_step(database, task, path)))
     table.add("for comparison: 20 Kreis uploads × 36 rows (per-row services)",
               *_row(_step(database, "upload")))
+    for path in (register, update, usages, usages_changed):  # generated again on every run
+        path.unlink(missing_ok=True)
     return [gv, table]
 
 
