@@ -67,8 +67,8 @@ INSTALLED_APPS = [
     "graphene_django",
     "hub",
     "api",
-
     "web",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +175,10 @@ ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
+
+# Imports (exchange app): limits for uploaded and command-line files.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
 LOGGING = {
     "version": 1,
