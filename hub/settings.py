@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "graphene_django",
     "hub",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +165,7 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 
 # Outbox consumers (dotted paths to callables taking a list of events); the projections
 # register themselves here. Applied right after commit unless a separate worker runs them.
-OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "")
+OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "knowledge.index.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
 
 # A usage not confirmed for this many days counts as stale (18 months).
