@@ -168,6 +168,10 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "knowledge.index.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
 
+# Knowledge base search: seconds a writer waits for the Whoosh index lock before giving up
+# (the outbox retries later); the index lives in SEARCH_INDEX_DIR.
+SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "60"))
+
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
 

@@ -14,9 +14,10 @@ importable wherever the index is opened (the benchmark included).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from whoosh.analysis import Filter, RegexTokenizer, Token
+from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 _STEM = stemmer_for_language("de")
@@ -99,6 +100,21 @@ class GermanFilter(Filter):
             yield t
 
 
+_spell_cache: dict[str, str] = {}
+
+
+def spelling_form(word: str) -> str:
+    """Lower-cased real word for suggestions; "" for stop words, numbers and short words."""
+    hit = _spell_cache.get(word)
+    if hit is None:
+        text = word.lower()
+        hit = "" if len(text) < 3 or text.isdigit() or fold(text) in STOPWORDS else text
+        if len(_spell_cache) >= _CACHE_LIMIT:
+            _spell_cache.clear()
+        _spell_cache[word] = hit
+    return hit
+
+
 class LowerFilter(Filter):
     """Lower-case only: the spelling field keeps real (umlauted) words for suggestions."""
 
@@ -106,16 +122,68 @@ class LowerFilter(Filter):
         return other is not None and self.__class__ is other.__class__
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = _spell_cache
         for t in tokens:
-            text = t.text.lower()
-            if len(text) < 3 or fold(text) in STOPWORDS or text.isdigit():
-                continue
-            t.text = text
-            yield t
+            text = cache.get(t.text)
+            if text is None:
+                text = spelling_form(t.text)
+            if text:
+                t.text = text
+                yield t
 
 
 # Words, numbers and keys like 99001001000000; hyphenated compounds split at the hyphen.
 WORD_PATTERN = r"\w+"
+_WORD = re.compile(WORD_PATTERN)
+
+# One indexed text per document, in sections: title, summary, names (tags, aliases, linked
+# entities), body. A token's boost becomes its weight in the posting, so BM25 sees a title
+# word as four body words: field boosts without a field per section (one posting list per
+# term is what keeps queries fast).
+SECTION_SEPARATOR = "\x1e"
+SECTION_BOOSTS = (4.0, 2.0, 2.0, 1.0)
+_SECTION_GAP = 100  # positions between sections, so phrases never span two of them
+
+
+def join_sections(*sections: str) -> str:
+    return SECTION_SEPARATOR.join(s.replace(SECTION_SEPARATOR, " ") for s in sections)
+
+
+class SectionTokenizer(Tokenizer):
+    """Word tokenizer that boosts each token by the section it stands in."""
+
+    def __eq__(self, other: object) -> bool:
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos, offset = start_pos, start_char
+        last = len(SECTION_BOOSTS) - 1
+        for i, section in enumerate(value.split(SECTION_SEPARATOR)):
+            boost = SECTION_BOOSTS[min(i, last)]
+            for match in _WORD.finditer(section):
+                t.text = match.group(0)
+                t.boost = boost
+                t.stopped = False
+                if keeporiginal:
+                    t.original = t.text
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = offset + match.start()
+                    t.endchar = offset + match.end()
+                pos += 1
+                yield t
+            pos += _SECTION_GAP
+            offset += len(section) + 1
+
+
+def section_analyzer():
+    """The analyzer of the one full-text field: boosted sections, then German folding."""
+    return SectionTokenizer() | GermanFilter()
 
 
 def german_analyzer():
