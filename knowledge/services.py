@@ -226,7 +226,7 @@ def article_create(*, actor: Actor, title: str, status: str = ArticleStatus.DRAF
     relations = _apply(article, fields)
     if not article.slug:
         article.slug = unique_slug(title)
-    if status in (ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED):
+    if status == ArticleStatus.PUBLISHED:
         article.published_at = timezone.now()
     rendered = _render_into(article)
     article.full_clean()
@@ -349,6 +349,18 @@ def article_archive(*, actor: Actor, article: Article, expected_revision: int | 
     """Outdated but kept readable (and findable) for the record."""
     return _transition(actor=actor, article=article, new=ArticleStatus.ARCHIVED,
                        expected_revision=expected_revision, note=note)
+
+
+def article_set_status(*, actor: Actor, article: Article, status: str, note: str = "") -> Article:
+    """Moderation and imports: reach any status, through draft when there is no direct step."""
+    _require(_is_system(actor) or permissions.can_publish_article(actor, article))
+    if status == article.status:
+        return article
+    path = [status] if status in ARTICLE_TRANSITIONS[article.status] else [ArticleStatus.DRAFT, status]
+    for step in path:
+        if article.status != step:
+            _transition(actor=actor, article=article, new=step, expected_revision=None, note=note)
+    return article
 
 
 def article_restore(*, actor: Actor, article: Article, number: int,

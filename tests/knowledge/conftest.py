@@ -16,6 +16,8 @@ CONSUMER = "knowledge.index.consume"
 def search_index_dir(settings, tmp_path):
     settings.SEARCH_INDEX_DIR = tmp_path / "search"
     settings.OUTBOX_CONSUMERS = [CONSUMER]
+    # Personas are real users; a fast hasher keeps their creation from dominating.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.SEARCH_INDEX_DIR
 
 
