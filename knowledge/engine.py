@@ -96,7 +96,7 @@ class SegmentCache:
         if field not in self.columns:
             n = reader.doc_count_all()
             if reader.has_column(field):
-                column = reader.column_reader(field, translate=True)
+                column = reader.column_reader(field)
                 self.columns[field] = np.fromiter((column[d] or 0 for d in range(n)),
                                                   dtype=np.float64, count=n)
             else:

@@ -202,7 +202,15 @@ def import_articles(directory: Path | str, *, progress: bool = False) -> ImportR
                 OSError) as exc:
             report.files.append(FileResult(path=str(path.relative_to(root)), status=FAILED,
                                            messages=_messages(exc)))
+    _refresh_links(report)
     return report
+
+
+def _refresh_links(report: ImportReport) -> None:
+    """Files may link to articles imported after them: resolve those links once all exist."""
+    slugs = [f.slug for f in report.files if f.status in (CREATED, UPDATED)]
+    for article in Article.objects.filter(slug__in=slugs).exclude(broken_links=[]):
+        services.article_refresh_links(article=article)
 
 
 def _messages(exc: Exception) -> list[str]:

@@ -351,6 +351,17 @@ def article_archive(*, actor: Actor, article: Article, expected_revision: int | 
                        expected_revision=expected_revision, note=note)
 
 
+@transaction.atomic
+def article_refresh_links(*, article: Article) -> Article:
+    """Re-resolve internal links (e.g. after an import created the articles they point to).
+    Derived data only (HTML, mentions, broken links): no new revision."""
+    rendered = _render_into(article)
+    Article.objects.filter(pk=article.pk).update(html=article.html, toc=article.toc,
+                                                 broken_links=article.broken_links)
+    _sync_mentions(article, rendered.mentions)
+    return article
+
+
 def article_set_status(*, actor: Actor, article: Article, status: str, note: str = "") -> Article:
     """Moderation and imports: reach any status, through draft when there is no direct step."""
     _require(_is_system(actor) or permissions.can_publish_article(actor, article))
