@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 TEXT = "text"
@@ -74,9 +75,9 @@ class SegmentCache:
         if hit is not None:
             self.postings.move_to_end(key)
             return hit
-        if (field, term) in reader:
+        try:
             hit = read_postings(reader.postings(field, term))
-        else:
+        except TermNotFound:
             hit = (_EMPTY_IDS, _EMPTY_WEIGHTS)
         self.postings[key] = hit
         self.size += len(hit[0])
@@ -127,6 +128,7 @@ class Snapshot:
         total_length = sum(leaf.field_length(TEXT) for leaf, _b, _c in self.leaves)
         self.avgdl = max(total_length / max(self.n, 1), 1.0)
         self._masks: dict[tuple[str, str], np.ndarray] = {}
+        self.labels: dict[str, dict[str, str]] = {}  # display names, filled by the search
         self._expansions: dict[tuple[str, str], list[str]] = {}
         self._lengths: np.ndarray | None = None
         self._columns: dict[str, np.ndarray] = {}

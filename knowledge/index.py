@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from knowledge.models import Article, ArticleStatus
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 ARTICLE = "article"
 ENTITY_TYPES = ("municipality", "software", "service", "organization", "collaboration")
 DOCTYPES = (ARTICLE, *ENTITY_TYPES)
@@ -108,12 +109,31 @@ def _version(ix: index.Index) -> str | None:
 
 def open_index() -> index.Index:
     """Open the index, creating (and filling) it if the directory is missing or outdated."""
-    if exists():
-        ix = index.open_dir(str(index_dir()))
-        if is_current(ix):
-            return ix
-    rebuild()
-    return index.open_dir(str(index_dir()))
+    ix = _retry(_open_current)
+    if ix is None:
+        rebuild()
+        ix = _retry(lambda: index.open_dir(str(index_dir())))
+    return ix
+
+
+def _open_current() -> index.Index | None:
+    if not exists():
+        return None
+    ix = index.open_dir(str(index_dir()))
+    return ix if is_current(ix) else None
+
+
+def _retry(fn, attempts: int = 20):
+    """A writer in another process may delete the previous generation's files while we open
+    it (FileNotFoundError); like Whoosh's own reader, try again on the next generation."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+    return None
 
 
 @contextmanager
@@ -137,37 +157,55 @@ def _join(values: Iterable) -> str:
 
 
 def _stamp(value) -> int:
-    return int(value.timestamp()) if value else 0
+    """Microseconds: articles saved within the same second still sort by date."""
+    return int(value.timestamp() * 1_000_000) if value else 0
 
 
 def article_documents(pks: Sequence[int] | None = None) -> Iterator[dict]:
     from knowledge import permissions
 
     qs = Article.objects.prefetch_related(
-        "tags", "municipalities", "collaborations", "services",
+        "tags", "municipalities", "collaborations", "services", "authors",
         Prefetch("software", queryset=Software.objects.select_related("category")))
     if pks is not None:
         qs = qs.filter(pk__in=pks)
-    for a in qs.iterator(chunk_size=500):
-        software = list(a.software.all())
-        names = [t.name for t in a.tags.all()]
-        names += [m.name for m in a.municipalities.all()]
-        names += [f"{s.name} {s.aliases}" for s in software]
-        names += [s.name for s in a.services.all()] + [c.title for c in a.collaborations.all()]
-        yield {
-            "doc_id": doc_id(ARTICLE, a.pk), "doctype": ARTICLE,
-            "text": join_sections(a.title, a.summary, " ".join(names), markdown.html_to_text(a.html)),
-            "spell": f"{a.title} {a.summary} {' '.join(names)}",
-            "kind": a.kind, "status": a.status, "visibility": a.visibility,
-            "tags": _join(t.slug for t in a.tags.all()),
-            "category": _join({s.category.slug for s in software}),
-            "municipalities": _join(m.pk for m in a.municipalities.all()),
-            "software": _join(s.pk for s in software),
-            "services": _join(s.pk for s in a.services.all()),
-            "collaborations": _join(c.pk for c in a.collaborations.all()),
-            "editors": _join(permissions.editor_ids(a)),
-            "updated": _stamp(a.updated_at),
-        }
+    for chunk in _chunks(qs.order_by("pk").iterator(chunk_size=500), 500):
+        editors = permissions.editor_ids_many(chunk)
+        for a in chunk:
+            yield _article_document(a, editors[a.pk])
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _article_document(a: Article, editors: list[int]) -> dict:
+    software = list(a.software.all())
+    names = [t.name for t in a.tags.all()]
+    names += [m.name for m in a.municipalities.all()]
+    names += [f"{s.name} {s.aliases}" for s in software]
+    names += [s.name for s in a.services.all()] + [c.title for c in a.collaborations.all()]
+    return {
+        "doc_id": doc_id(ARTICLE, a.pk), "doctype": ARTICLE,
+        "text": join_sections(a.title, a.summary, " ".join(names), markdown.html_to_text(a.html)),
+        "spell": f"{a.title} {a.summary} {' '.join(names)}",
+        "kind": a.kind, "status": a.status, "visibility": a.visibility,
+        "tags": _join(t.slug for t in a.tags.all()),
+        "category": _join({s.category.slug for s in software}),
+        "municipalities": _join(m.pk for m in a.municipalities.all()),
+        "software": _join(s.pk for s in software),
+        "services": _join(s.pk for s in a.services.all()),
+        "collaborations": _join(c.pk for c in a.collaborations.all()),
+        "editors": _join(editors),
+        "updated": _stamp(a.updated_at),
+    }
 
 
 def _entity(doctype: str, pk: int, title: str, summary: str, names: str, body: str, *,
@@ -230,6 +268,11 @@ def _collaborations(pks):
                       c.description, kind=c.topic, visibility=c.visibility, updated=c.updated_at)
 
 
+def _compact(document: dict) -> dict:
+    """Leave out empty fields: Whoosh would still process them for every document."""
+    return {k: v for k, v in document.items() if v not in ("", None)}
+
+
 def all_documents() -> Iterator[dict]:
     yield {"doc_id": "meta:version", "doctype": "meta", "version": SCHEMA_VERSION}
     yield from article_documents()
@@ -255,7 +298,7 @@ def rebuild() -> int:
         count = 0
         with writer(ix, clear=True) as w:
             for document in all_documents():
-                w.add_document(**document)
+                w.add_document(**_compact(document))
                 count += 1
     logger.info("search index rebuilt: %s documents", count - 1)
     return count - 1
@@ -322,7 +365,7 @@ def consume(events: Sequence[outbox.Event]) -> None:
             documents = (article_documents(pks) if doctype == ARTICLE
                          else entity_documents(doctype, pks))
             for document in documents:
-                w.update_document(**document)
+                w.update_document(**_compact(document))
                 found.add(document["doc_id"])
         for (doctype, pk), _op in plan.items():
             if doc_id(doctype, pk) not in found:  # deleted, or gone before we got here

@@ -93,6 +93,27 @@ def editor_ids(article: Article) -> list[int]:
     return sorted(ids)
 
 
+def editor_ids_many(articles: list[Article]) -> dict[int, list[int]]:
+    """editor_ids for many articles in three queries (index rebuilds), reading the article's
+    own direct-FK guardian tables; expects `authors` prefetched."""
+    from django.contrib.auth import get_user_model
+
+    from knowledge.models import ArticleGroupObjectPermission, ArticleUserObjectPermission
+
+    codename = EDIT_ARTICLE.split(".", 1)[1]
+    result = {a.pk: {u.pk for u in a.authors.all()} for a in articles}
+    direct = ArticleUserObjectPermission.objects.filter(
+        content_object__in=articles, permission__codename=codename)
+    for article_id, user_id in direct.values_list("content_object_id", "user_id"):
+        result[article_id].add(user_id)
+    groups = ArticleGroupObjectPermission.objects.filter(
+        content_object__in=articles, permission__codename=codename)
+    members = get_user_model().groups.through.objects
+    for article_id, group_id in groups.values_list("content_object_id", "group_id"):
+        result[article_id].update(members.filter(group_id=group_id).values_list("user_id", flat=True))
+    return {pk: sorted(ids) for pk, ids in result.items()}
+
+
 def grant_editor(user, article: Article) -> None:
     permissions.grant_object_perm(user, EDIT_ARTICLE, article)
 

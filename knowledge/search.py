@@ -24,7 +24,6 @@ import numpy as np
 from django.db.models import Model
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from whoosh import highlight as wh
 
 from hub import permissions as hub_permissions
 from hub.models import (
@@ -42,7 +41,7 @@ from hub.permissions import User
 from knowledge import engine, markdown
 from knowledge import index as search_index
 from knowledge import permissions as kb_permissions
-from knowledge.analysis import fold, german_analyzer, normalise
+from knowledge.analysis import WORD, analysis_cache, fold, normalise
 from knowledge.models import (
     READABLE_STATES,
     Article,
@@ -308,10 +307,11 @@ def _run(*, snap: engine.Snapshot, user: User, query: str, scope: np.ndarray | N
     if boost is not None:
         scores = scores * boost if clauses else boost
     candidates = np.flatnonzero(matched)
-    if sort == DATE or not any(not c.negate for c in clauses):
-        order = engine.top(candidates, snap.column("updated"), None if boost is None else scores)
-    else:
-        order = engine.top(candidates, scores)
+    ranked = boost is not None or any(not c.negate for c in clauses)
+    if sort == DATE or not ranked:
+        order = engine.top(candidates, snap.column("updated"))
+    else:  # relevance; newer first among equals (e.g. an empty query with a boost)
+        order = engine.top(candidates, scores, snap.column("updated"))
     suggestion = None
     if clauses and (len(candidates) < SUGGEST_BELOW or evaluation.fuzzy):
         suggestion = _suggest(snap, clauses)
@@ -331,19 +331,70 @@ def _all_but(filters: Filters, name: str) -> np.ndarray | bool:
 
 # --- hits ----------------------------------------------------------------------------------
 
-_FRAGMENTER = wh.ContextFragmenter(maxchars=240, surround=60)
-_FORMATTER = wh.HtmlFormatter(tagname="mark", between=" … ")
-_ANALYZER = german_analyzer()
+SNIPPET_CHARS = 240
+_CONTEXT = 60
+_MAX_MARKS = 8
 
 
 def highlight(text: str, terms: set[str], fallback: str = "") -> str:
-    """Escaped snippet with matched words in <mark> (folded, stemmed, compounds too)."""
-    if text and terms:
-        snippet = wh.highlight(text, frozenset(terms), _ANALYZER, _FRAGMENTER, _FORMATTER, top=2)
-        if snippet:
-            return snippet
-    plain = fallback or text
-    return escape(plain[:240] + ("…" if len(plain) > 240 else ""))
+    """Escaped snippet (up to two fragments) with the matched words in <mark>.
+
+    Words are matched through the same folding and stemming as the index (so "Buerger" marks
+    "Bürger" and a compound prefix marks "Bürgerservice"). The scan stops after a handful of
+    matches: snippets come from the first places a document mentions the query, which is
+    what a reader scanning a result list needs, at a cost independent of document length."""
+    marks: list[tuple[int, int]] = []
+    if terms:
+        cache = analysis_cache()
+        windows = 0
+        for match in WORD.finditer(text):
+            word = match.group(0)
+            stem = cache.get(word)
+            if stem is None:
+                stem = normalise(word)
+            if stem in terms:
+                start = match.start()
+                if not marks or start > marks[-1][1] + _CONTEXT:
+                    windows += 1
+                    if windows > 2:
+                        break  # two fragments are all we show
+                marks.append(match.span())
+                if len(marks) >= _MAX_MARKS:
+                    break
+    if not marks:
+        plain = fallback or text
+        return escape(plain[:SNIPPET_CHARS].strip() + ("…" if len(plain) > SNIPPET_CHARS else ""))
+    windows: list[list[int]] = []
+    for start, end in marks:
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], min(end + _CONTEXT, len(text)))
+        elif len(windows) < 2:
+            windows.append([max(0, start - _CONTEXT), min(len(text), end + _CONTEXT)])
+    pieces = []
+    for lo, hi in windows:
+        lo = _word_boundary(text, lo, backwards=True)
+        hi = _word_boundary(text, hi, backwards=False)
+        out, pos = [], lo
+        for start, end in marks:
+            if start >= lo and end <= hi:
+                out.append(escape(text[pos:start]))
+                out.append(f"<mark>{escape(text[start:end])}</mark>")
+                pos = end
+        out.append(escape(text[pos:hi]))
+        piece = " ".join("".join(out).split())
+        pieces.append(("… " if lo > 0 else "") + piece + (" …" if hi < len(text) else ""))
+    return " ".join(pieces).replace("… …", "…")
+
+
+def _word_boundary(text: str, index: int, *, backwards: bool) -> int:
+    if index <= 0 or index >= len(text):
+        return max(0, min(index, len(text)))
+    step = -1 if backwards else 1
+    limit = 20
+    while 0 < index < len(text) and not text[index].isspace() and limit:
+        index += step
+        limit -= 1
+    return index
 
 
 def _load(doctype: str, pks: list[int], user: User) -> dict[int, Model]:
@@ -361,27 +412,40 @@ def _load(doctype: str, pks: list[int], user: User) -> dict[int, Model]:
     return {obj.pk: obj for obj in qs.filter(pk__in=pks)}
 
 
-def _describe(doctype: str, obj: Any) -> tuple[str, str, str, str, str]:
-    """(title, url, kind, kind label, text to highlight) of a hit."""
+def _describe(doctype: str, obj: Any) -> tuple[str, str, str, str]:
+    """(title, url, kind, kind label) of a hit."""
     if doctype == search_index.ARTICLE:
-        text = f"{obj.summary}\n{markdown.html_to_text(obj.html)}"
-        return obj.title, obj.get_absolute_url(), obj.kind, obj.get_kind_display(), text
+        return obj.title, obj.get_absolute_url(), obj.kind, obj.get_kind_display()
+    label = str(DOCTYPE_LABELS[doctype])
     if doctype == "municipality":
-        return (obj.name, markdown.entity_url("municipality", obj.ags), doctype,
-                str(DOCTYPE_LABELS[doctype]), obj.description or obj.get_kind_display())
-    if doctype == "software":
-        return (obj.name, markdown.entity_url("software", obj.slug), doctype,
-                str(DOCTYPE_LABELS[doctype]), obj.description or obj.category.name)
+        return obj.name, markdown.entity_url("municipality", obj.ags), doctype, label
     if doctype == "service":
         from knowledge.services import service_key
 
-        return (obj.name, markdown.entity_url("service", service_key(obj)), doctype,
-                str(DOCTYPE_LABELS[doctype]), obj.description or obj.get_kind_display())
-    if doctype == "organization":
-        return (obj.name, markdown.entity_url("organization", obj.slug), doctype,
-                str(DOCTYPE_LABELS[doctype]), obj.description or obj.get_kind_display())
-    return (obj.title, markdown.entity_url("collaboration", obj.slug), doctype,
-            str(DOCTYPE_LABELS[doctype]), obj.description or obj.get_topic_display())
+        return obj.name, markdown.entity_url("service", service_key(obj)), doctype, label
+    if doctype == "collaboration":
+        return obj.title, markdown.entity_url("collaboration", obj.slug), doctype, label
+    return obj.name, markdown.entity_url(doctype, obj.slug), doctype, label
+
+
+_HEAD = 4000  # characters of HTML turned into text first; most snippets come from there
+
+
+def _snippet(doctype: str, obj: Any, terms: set[str]) -> str:
+    if doctype == search_index.ARTICLE:
+        head = f"{obj.summary}\n{markdown.html_to_text(obj.html[:_HEAD])}"
+        snippet = highlight(head, terms)
+        if "<mark>" in snippet or len(obj.html) <= _HEAD:
+            return snippet
+        return highlight(f"{obj.summary}\n{markdown.html_to_text(obj.html)}", terms,
+                         fallback=head)
+    if doctype == "software":
+        text = obj.description or f"{obj.category.name} {obj.aliases}"
+    elif doctype == "collaboration":
+        text = obj.description or obj.get_topic_display()
+    else:
+        text = obj.description or obj.get_kind_display()
+    return highlight(text, terms)
 
 
 def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
@@ -398,8 +462,8 @@ def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
         obj = loaded[doctype].get(pk)
         if obj is None:  # changed since the index saw it; the database decides
             continue
-        title, url, kind, kind_label, text = _describe(doctype, obj)
-        snippet = highlight(text, run.evaluation.terms) if with_highlights else ""
+        title, url, kind, kind_label = _describe(doctype, obj)
+        snippet = _snippet(doctype, obj, run.evaluation.terms) if with_highlights else ""
         hits.append(Hit(doctype=doctype, pk=pk, score=round(score, 4), title=title, url=url,
                         kind=kind, kind_label=kind_label, highlight=snippet, obj=obj))
     return hits
@@ -410,14 +474,23 @@ def _labelled(name: str, counts: dict[str, int]) -> list[FacetValue]:
         labels = {k: str(v) for k, v in ArticleKind.choices}
     elif name == "status":
         labels = {k: str(v) for k, v in ArticleStatus.choices}
-    elif name == "tags":
-        labels = dict(Tag.objects.filter(slug__in=counts).values_list("slug", "name"))
-    elif name == "category":
-        labels = dict(SoftwareCategory.objects.filter(slug__in=counts).values_list("slug", "name"))
+    elif name in ("tags", "category"):
+        labels = _names(name)
     else:
         labels = {k: str(v) for k, v in DOCTYPE_LABELS.items()}
     values = [FacetValue(value, labels.get(value, value), count) for value, count in counts.items()]
     return sorted(values, key=lambda v: (-v.count, v.label.lower()))
+
+
+def _names(name: str) -> dict[str, str]:
+    """Display names of tags and categories, cached with the snapshot: renaming one writes
+    an outbox event, which changes the index and so the snapshot."""
+    snap = _State.snapshot
+    cache = snap.labels if snap is not None else {}
+    if name not in cache:
+        model = Tag if name == "tags" else SoftwareCategory
+        cache[name] = dict(model.objects.values_list("slug", "name"))
+    return cache[name]
 
 
 def _bounds(offset: int, limit: int) -> tuple[int, int]:
@@ -429,11 +502,12 @@ def search_articles(*, user: User, query: str = "", kinds: list[str] | None = No
                     states: list[str] | None = None, sort: str = RELEVANCE, offset: int = 0,
                     limit: int = 20, relevant_for_my_municipality: bool = False,
                     municipality: Municipality | None = None,
-                    highlights: bool = True) -> SearchResult:
+                    highlights: bool = True, facets: bool = True) -> SearchResult:
     """The knowledge base search: facets kind, tag, software category and state.
 
     `relevant_for_my_municipality` (signed-in editors) or an explicit `municipality` boosts
-    articles linked to the software and services that municipality uses or plans."""
+    articles linked to the software and services that municipality uses or plans. Callers
+    that show no snippets or facets switch them off (`highlights`, `facets`) to save time."""
     offset, limit = _bounds(offset, limit)
     with _State.lock:
         snap = _snapshot()
@@ -447,7 +521,8 @@ def search_articles(*, user: User, query: str = "", kinds: list[str] | None = No
             boost = _municipality_boost(snap, user, municipality)
         run = _run(snap=snap, user=user, query=query,
                    scope=snap.mask("doctype", search_index.ARTICLE), filters=filters,
-                   facet_fields=["kind", "tags", "category", "status"], sort=sort,
+                   facet_fields=["kind", "tags", "category", "status"] if facets else [],
+                   sort=sort,
                    offset=offset, limit=limit, boost=boost)
         hits = _hits(run, user, highlights)
     return SearchResult(query=query, total=run.total, hits=hits,

@@ -3,6 +3,7 @@
 import multiprocessing
 import shutil
 import threading
+import traceback
 
 import pytest
 from whoosh import index as whoosh_index
@@ -116,8 +117,8 @@ def _write_many(prefix: str, count: int) -> None:
 def _child(prefix: str, count: int, errors) -> None:
     try:
         _write_many(prefix, count)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
-        errors.put(repr(exc))
+    except Exception:  # noqa: BLE001 - reported to the parent
+        errors.put(traceback.format_exc())
 
 
 def test_concurrent_writers_wait_instead_of_lock_errors(db, search_index_dir):
@@ -133,8 +134,8 @@ def test_concurrent_writers_wait_instead_of_lock_errors(db, search_index_dir):
     def run(prefix: str) -> None:
         try:
             _write_many(prefix, 5)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
+        except Exception:  # noqa: BLE001
+            errors.append(traceback.format_exc())
 
     ctx = multiprocessing.get_context("fork")
     child_errors = ctx.Queue()
