@@ -42,3 +42,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Production start: migrate, collectstatic, gunicorn (hub/gunicorn_conf.py) and the workers in
+# SERVE_WORKERS, supervised together by hub/serve.py. Needs SECRET_KEY, ALLOWED_HOSTS,
+# DATABASE_URL, ... from the environment (README, "Betrieb / Operations").
+.PHONY: serve
+serve: $(STAMP)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m hub.serve
