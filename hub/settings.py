@@ -265,6 +265,7 @@ MIDDLEWARE = [
 # Readiness (/readyz): dotted paths to callables returning (ok, detail). Packages add theirs,
 # e.g. READINESS_CHECKS += ["graph.health.check_graph"].
 READINESS_CHECKS = ["hub.health.check_database", "hub.health.check_outbox"]
+READINESS_CHECKS.append("knowledge.index.check_search")
 READY_OUTBOX_MAX_AGE_SECONDS = float(os.environ.get("READY_OUTBOX_MAX_AGE_SECONDS", "300"))
 
 # /metrics (Prometheus): from these addresses/networks, or with "Authorization: Bearer <token>".

@@ -150,6 +150,18 @@ def writer(ix: index.Index | None = None, *, clear: bool = False) -> Iterator[In
         w.commit(mergetype=CLEAR) if clear else w.commit()
 
 
+def check_search() -> tuple[bool, dict]:
+    """Readiness (hub.health): the index opens and has the current schema. A missing index
+    is not a failure: the first search or write rebuilds it from the database."""
+    if not exists():
+        return True, {"index": "missing"}
+    ix = _retry(lambda: index.open_dir(str(index_dir())))
+    current = is_current(ix)
+    with ix.searcher() as searcher:
+        documents = searcher.doc_count() - 1  # without the schema-version document
+    return True, {"index": "current" if current else "outdated", "documents": documents}
+
+
 # --- documents ----------------------------------------------------------------------------
 
 def _join(values: Iterable) -> str:
@@ -188,7 +200,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def _article_document(a: Article, editors: list[int]) -> dict:
     software = list(a.software.all())
-    names = [t.name for t in a.tags.all()]
+    names = [a.get_kind_display()] + [t.name for t in a.tags.all()]
     names += [m.name for m in a.municipalities.all()]
     names += [f"{s.name} {s.aliases}" for s in software]
     names += [s.name for s in a.services.all()] + [c.title for c in a.collaborations.all()]

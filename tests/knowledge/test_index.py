@@ -173,3 +173,14 @@ def test_block_reader_returns_exactly_the_postings(search_index_dir):
                 slow = engine.read_postings_generic(leaf.postings("text", term))
                 assert fast[0].tolist() == slow[0].tolist()
                 assert fast[1].tolist() == slow[1].tolist()
+
+
+def test_readiness_reports_the_search_index(client, linked, moderator, search_index_dir):
+    body = client.get("/readyz").json()
+    assert body["checks"]["search"]["ok"] is True
+    assert body["checks"]["search"]["detail"] == {"index": "missing"}
+    _publish(moderator, "Digitales Bürgerbüro")
+    drain()
+    body = client.get("/readyz").json()
+    # 1 article, 3 municipalities, 2 software, 2 services, 1 organisation, 1 collaboration
+    assert body["checks"]["search"]["detail"] == {"index": "current", "documents": 10}

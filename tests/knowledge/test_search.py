@@ -105,6 +105,11 @@ def test_facets_and_filters(corpus, member):
     assert _titles(by_category) == ["Ratsinformationssystem wechseln"]
 
 
+def test_kind_is_searchable_by_its_german_name(corpus, anonymous):
+    titles = _titles(search.search_articles(user=anonymous, query="Leitfaden"))
+    assert titles == ["Bürgerservice am Telefon"]
+
+
 def test_linked_entities_and_tags_are_searchable(corpus, anonymous):
     assert _titles(search.search_articles(user=anonymous, query="SessionNet")) == [
         "Ratsinformationssystem wechseln"]
