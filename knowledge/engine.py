@@ -176,8 +176,12 @@ class Snapshot:
         return self._columns[field]
 
     def terms(self, field: str) -> list[str]:
-        return [t.decode("utf-8") if isinstance(t, bytes) else t
-                for t in self.searcher.reader().lexicon(field)]
+        """All terms of a keyword field (facet values), once per snapshot."""
+        key = ("lexicon", field)
+        if key not in self._expansions:
+            self._expansions[key] = [t.decode("utf-8") if isinstance(t, bytes) else t
+                                     for t in self.searcher.reader().lexicon(field)]
+        return self._expansions[key]
 
     def expand(self, prefix: str) -> list[str]:
         """Indexed words starting with the stem (compounds: "burg" → "burgerservic")."""

@@ -13,6 +13,7 @@ Links inside code spans and code blocks are left alone.
 
 from __future__ import annotations
 
+import functools
 import html as htmllib
 import re
 import xml.etree.ElementTree as etree
@@ -22,8 +23,9 @@ from typing import Any
 
 import markdown
 import nh3
+from django.conf import settings
 from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, get_urlconf, reverse
 from django.utils.translation import gettext as _
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
@@ -52,10 +54,18 @@ UNKNOWN_KIND = "unknown_kind"
 def entity_url(kind: str, key: str) -> str:
     """The page of an entity: the UI's named route when it exists, else the documented path."""
     name, kwarg, fallback = _URLS[kind]
-    try:
-        return reverse(name, kwargs={kwarg: key})
-    except NoReverseMatch:
-        return fallback.format(key=key)
+    if _has_route(name, get_urlconf() or settings.ROOT_URLCONF):
+        try:
+            return reverse(name, kwargs={kwarg: key})
+        except NoReverseMatch:
+            pass
+    return fallback.format(key=key)
+
+
+@functools.lru_cache(maxsize=64)
+def _has_route(name: str, urlconf: str | None) -> bool:
+    """Whether the URL conf names this route (asked once: a failing reverse() is slow)."""
+    return name in get_resolver(urlconf).reverse_dict
 
 
 @dataclass(frozen=True)

@@ -303,11 +303,12 @@ def _run(*, snap: engine.Snapshot, user: User, query: str, scope: np.ndarray | N
     facets = {name: _facet(snap, name, matched & _all_but(filters, name)) for name in facet_fields}
     for _name, mask in filters:
         matched &= mask
+    positive = any(not c.negate and any(normalise(w) for w in c.words) for c in clauses)
     scores = evaluation.scores
     if boost is not None:
-        scores = scores * boost if clauses else boost
+        scores = scores * boost if positive else boost
     candidates = np.flatnonzero(matched)
-    ranked = boost is not None or any(not c.negate for c in clauses)
+    ranked = boost is not None or positive
     if sort == DATE or not ranked:
         order = engine.top(candidates, snap.column("updated"))
     else:  # relevance; newer first among equals (e.g. an empty query with a boost)
@@ -399,7 +400,7 @@ def _word_boundary(text: str, index: int, *, backwards: bool) -> int:
 
 def _load(doctype: str, pks: list[int], user: User) -> dict[int, Model]:
     if doctype == search_index.ARTICLE:
-        qs = Article.objects.filter(kb_permissions.article_visibility_q(user))
+        qs = Article.objects.filter(kb_permissions.article_visibility_q(user)).defer("body")
     elif doctype == "collaboration":
         qs = Collaboration.objects.all()
         if not hub_permissions.is_member(user):

@@ -182,3 +182,10 @@ def test_link_to_unpublished_article_does_not_leak_its_title(db, moderator):
 def test_plain_text_for_the_index(db):
     text = markdown.render("# Bürgerbüro\n\nDie *E-Akte* &amp; <b>mehr</b>").text
     assert text.splitlines() == ["Bürgerbüro", "Die E-Akte & mehr"]
+
+
+def test_links_follow_the_ui_routes_when_it_names_them(settings):
+    assert markdown.entity_url("software", "sessionnet") == "/software/sessionnet/"
+    settings.ROOT_URLCONF = "tests.knowledge.urls_with_routes"
+    assert markdown.entity_url("software", "sessionnet") == "/produkte/sessionnet/"
+    assert markdown.entity_url("municipality", "05117000") == "/kommunen/05117000/"
