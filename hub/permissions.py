@@ -221,3 +221,35 @@ def municipality_editors(municipality: Municipality) -> list[AbstractBaseUser]:
     users = get_users_with_perms(municipality, only_with_perms_in=["change_municipality"],
                                  with_superusers=False, with_group_users=False)
     return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())
+
+# Object permissions of other apps (e.g. co-editors of a knowledge article), so that this
+# module stays the one place that talks to guardian.
+def grant_object_perm(user: AbstractBaseUser, perm: str, obj) -> None:
+    assign_perm(perm, user, obj)
+
+
+def revoke_object_perm(user: AbstractBaseUser, perm: str, obj) -> None:
+    remove_perm(perm, user, obj)
+
+
+def has_object_perm(user: User, perm: str, obj) -> bool:
+    """Object permission only (no global permission, no superuser shortcut)."""
+    if not user.is_authenticated:
+        return False
+    return get_objects_for_user(user, perm, klass=type(obj).objects.filter(pk=obj.pk),
+                                accept_global_perms=False, with_superuser=False).exists()
+
+
+def objects_with_perm(user: User, perm: str, queryset: QuerySet) -> QuerySet:
+    if not user.is_authenticated:
+        return queryset.none()
+    return get_objects_for_user(user, perm, klass=queryset, accept_global_perms=False,
+                                with_superuser=False)
+
+
+def users_with_object_perm(perm: str, obj) -> QuerySet:
+    from guardian.shortcuts import get_users_with_perms
+
+    codename = perm.split(".", 1)[-1]
+    return get_users_with_perms(obj, only_with_perms_in=[codename], with_superusers=False,
+                                with_group_users=True)

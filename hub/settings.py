@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "web",
     "exchange",
     "graph",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -170,13 +171,18 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
 GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
 
-# Outbox consumers (dotted paths to callables taking a list of events); the projections
-# register themselves here. Applied right after commit unless a separate worker runs them.
-OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "graph.projection.consume")
-OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
-
 # Web interface: "ask the users" messages a member may send per 24 hours.
 ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
+
+# Outbox consumers (dotted paths to callables taking a list of events); the projections
+# register themselves here. Applied right after commit unless a separate worker runs them.
+OUTBOX_CONSUMERS: list[str] = env_list(
+    "OUTBOX_CONSUMERS", "graph.projection.consume,knowledge.index.consume")
+OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
+
+# Knowledge base search: seconds a writer waits for the Whoosh index lock before giving up
+# (the outbox retries later); the index lives in SEARCH_INDEX_DIR.
+SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "60"))
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
@@ -275,6 +281,8 @@ MIDDLEWARE = [
 # Readiness (/readyz): dotted paths to callables returning (ok, detail). Packages add theirs,
 # e.g. READINESS_CHECKS += ["graph.health.check_graph"].
 READINESS_CHECKS = ["hub.health.check_database", "hub.health.check_outbox"]
+READINESS_CHECKS.append("knowledge.index.check_search")
+READINESS_CHECKS.append("graph.health.check_graph")
 READY_OUTBOX_MAX_AGE_SECONDS = float(os.environ.get("READY_OUTBOX_MAX_AGE_SECONDS", "300"))
 
 # /metrics (Prometheus): from these addresses/networks, or with "Authorization: Bearer <token>".

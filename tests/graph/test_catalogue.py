@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from graph import check, client, cypher, discovery, projection, similarity
+from graph import check, client, cypher, discovery, health, projection, similarity
 from hub import services
 from hub.models import (
     Collaboration,
@@ -121,3 +121,4 @@ def _scenario() -> None:
     discovery.connections(municipality.pk, other.pk)
     discovery.connections(municipality.pk, other.pk, members=True)
     check.check()
+    assert health.check_graph()[0]

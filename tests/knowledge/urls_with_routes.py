@@ -1,0 +1,11 @@
+"""A URL conf in which the web UI names an entity page (for entity_url)."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+
+def _page(request, slug):
+    return HttpResponse(slug)
+
+
+urlpatterns = [path("produkte/<slug:slug>/", _page, name="software_detail")]
