@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from django.conf import settings
+
 from graph import check, client, cypher, discovery, health, projection, similarity
 from hub import services
 from hub.models import (
@@ -121,4 +123,4 @@ def _scenario() -> None:
     discovery.connections(municipality.pk, other.pk)
     discovery.connections(municipality.pk, other.pk, members=True)
     check.check()
-    assert health.check_graph()[0]
+    assert health.check_graph() == (True, {"engine": "neo4j" if settings.NEO4J_URI else "embedded"})
