@@ -61,7 +61,7 @@ def _faults(stack, seconds: float, log: list[str], stop: threading.Event) -> Non
                 os.kill(pids[0], signal.SIGKILL)
                 log.append(f"{time.monotonic() - started:.0f} s: {what}, pid {pids[0]}")
         else:
-            for name, proc in stack.procs.items():
+            for name in stack.procs:
                 if name != GUNICORN and stack.pid(name):
                     stack.signal(name, signal.SIGTERM)
                     log.append(f"{time.monotonic() - started:.0f} s: restarted {name}")
