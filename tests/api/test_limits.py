@@ -105,3 +105,12 @@ def test_node_with_malformed_global_id_is_null_not_an_internal_error(api, world)
     result = api('{ a: node(id: "") { id } b: node(id: "bm9wZTox") { id } '
                  'c: node(id: "TXVuaWNpcGFsaXR5Om5vcGU=") { id } }')
     assert data_of(result) == {"a": None, "b": None, "c": None}
+
+
+def test_nul_characters_are_refused_in_literals_and_variables(api, world):
+    literal = api('{ service(ozgId: "\\u0000") { name } }', language="en")
+    variable = api("query($q: String) { softwareList(search: $q) { totalCount } }",
+                   {"q": "a\x00b"}, language="en")
+    for result in (literal, variable):
+        assert codes_of(result) == ["INVALID"]
+        assert "NUL character" in result["errors"][0]["message"]
