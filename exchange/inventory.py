@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
@@ -80,6 +80,17 @@ SERVICE_SEPARATORS = re.compile(r"\s*[|;\n]\s*")
 # Files with more rows than this take the bulk path (exchange.inventory_bulk).
 BULK_ABOVE = 500
 CHUNK = 2000
+
+
+def _word_map(words: dict[str, list[str]], choices: type[models.TextChoices]) -> dict[str, str]:
+    """Folded word -> choice value: the synonyms above, the values, and the labels in every
+    language the hub speaks, so an export in any language imports again."""
+    result = {fold(w): k for k, ws in words.items() for w in ws + [k]}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for choice in choices:
+                result.setdefault(fold(str(choice.label)), choice.value)
+    return result
 
 
 def inventory_template(*, lang: str = "de") -> str:
@@ -216,8 +227,8 @@ class _Lookups:
         self.municipality = municipality
         self.municipalities: dict[str, Municipality | None] = {}
         self._usages: dict[int, list[Usage]] = {}
-        self.statuses = {fold(w): k for k, words in STATUS_WORDS.items() for w in words + [k]}
-        self.visibility = {fold(w): k for k, words in VISIBILITY_WORDS.items() for w in words + [k]}
+        self.statuses = _word_map(STATUS_WORDS, UsageStatus)
+        self.visibility = _word_map(VISIBILITY_WORDS, Visibility)
 
     def service(self, token: str) -> Service | None:
         found = self.services.get(token.replace(" ", ""))

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "exchange",
+    "graph",
 ]
 
 MIDDLEWARE = [
@@ -164,10 +165,14 @@ NEO4J_URI = os.environ.get("NEO4J_URI", "")
 NEO4J_USER = os.environ.get("NEO4J_USER", "neo4j")
 NEO4J_PASSWORD = os.environ.get("NEO4J_PASSWORD", "")
 NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
+# Name of the graph inside the embedded engine; the full similarity job reruns in the
+# background once this many municipalities changed their usages since the last run.
+GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
+GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
 
 # Outbox consumers (dotted paths to callables taking a list of events); the projections
 # register themselves here. Applied right after commit unless a separate worker runs them.
-OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "")
+OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "graph.projection.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
 
 # Web interface: "ask the users" messages a member may send per 24 hours.
