@@ -88,10 +88,8 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
     workdir = Path(tempfile.mkdtemp(prefix="kommunalhub-soak-"))
     fixtures, acked, prefix = workdir / "fixtures.json", workdir / "acked.json", workdir / "locust"
     with pgtemp.cluster() as database_url:
-        probe = _env(database_url, workdir, [])
-        workers = json.loads(_manage(probe, "-c", "import django, json; django.setup(); "
-                                     "from django.conf import settings; "
-                                     "print(json.dumps(list(settings.SERVE_WORKERS)))"))
+        workers = os.environ.get("SOAK_WORKERS", "graph_sync").split(",")
+        workers = [w for w in workers if w]
         env = _env(database_url, workdir, workers)
         _manage(env, "manage.py", "migrate", "--noinput", "-v0")
         loaded = time.perf_counter()
@@ -129,6 +127,9 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
                     break
                 time.sleep(1)
             converged = time.monotonic() - drain_started
+            graph_check = subprocess.run([sys.executable, "manage.py", "graph_check"], cwd=ROOT,
+                                         env=env, capture_output=True, text=True)
+            _manage(env, "manage.py", "graph_engine", "stop")
     status = json.load(open(acked)).get("status", {})
     summary = Table(f"Soak: {users} users, {seconds} s, PostgreSQL, gunicorn 2 workers, "
                     f"workers {workers or 'none (outbox applied on commit)'}; data set {size} "
@@ -145,6 +146,8 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
     summary.add("outbox backlog after run",
                 json.dumps({k: v["pending"] for k, v in verified.get("outbox", {}).items()}))
     summary.add("time to drain the outbox (s)", round(converged, 1))
+    summary.add("graph_check after the run",
+                f"exit {graph_check.returncode}: {graph_check.stdout.strip()[:200]}")
     return [_stats(str(prefix)), summary]
 
 
