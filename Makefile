@@ -67,3 +67,16 @@ schema: $(STAMP)
 
 messages:
 	msgfmt --check -o api/locale/en/LC_MESSAGES/django.mo api/locale/en/LC_MESSAGES/django.po
+
+# Load and fault test of the production stack (bench/soak.py; not part of `make test`):
+# 120 s, 50 locust users, Germany-scale data on a throwaway PostgreSQL, loopback only.
+# SOAK_SIZE=small|tiny, SOAK_SECONDS, SOAK_USERS make it shorter.
+.PHONY: soak fuzz
+soak: $(STAMP)
+	$(TEST_ENV) $(PY) -m bench.soak
+
+# GraphQL fuzzing with thousands of generated operations (make test runs 300), both databases.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:logging -s tests/api/test_fuzz.py
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q -p no:logging -s tests/api/test_fuzz.py

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from graphene.utils.str_converters import to_snake_case
 from graphene_django.fields import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
+from graphql_relay import from_global_id
 
 from api import errors
 
@@ -50,7 +51,53 @@ def plain(value):
     return value
 
 
-class ListConnectionField(DjangoConnectionField):
+def check_pagination(args: dict) -> None:
+    """Refuse contradictory or negative paging arguments with INVALID_PAGINATION before
+    graphene-django's asserts (or graphql-relay's ValueError) turn them into an internal
+    error (found by the GraphQL fuzzing, tests/api/test_fuzz.py)."""
+    for name in ("first", "last", "offset"):
+        value = args.get(name)
+        if value is not None and value < 0:
+            raise errors.limit_error(errors.INVALID_PAGINATION, _(
+                "„%(argument)s“ darf nicht negativ sein.") % {"argument": name})
+    if args.get("offset") is not None and args.get("before") is not None:
+        raise errors.limit_error(errors.INVALID_PAGINATION, _(
+            "„offset“ und „before“ können nicht zusammen verwendet werden."))
+
+
+class NodeField(graphene.relay.node.NodeField):
+    """`node(id:)` that answers null for an ID that is no global ID of a known type, as it
+    does for unknown objects; graphene raised a bare Exception there, reported as an
+    internal error (found by the GraphQL fuzzing)."""
+
+    def wrap_resolve(self, parent_resolver):
+        resolve = super().wrap_resolve(parent_resolver)
+
+        def resolve_node(root, info, id, **kwargs):
+            try:
+                type_name, pk = from_global_id(id)
+            except (TypeError, ValueError):
+                return None
+            if not type_name or not pk or info.schema.get_type(type_name) is None:
+                return None
+            return resolve(root, info, id=id, **kwargs)
+
+        return resolve_node
+
+
+class PagingChecks:
+    """Mixin for connection fields: paging arguments are checked before anything runs."""
+
+    @classmethod
+    def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver,
+                            max_limit, enforce_first_or_last, root, info, **args):
+        check_pagination(args)
+        return super().connection_resolver(resolver, connection, default_manager,
+                                           queryset_resolver, max_limit,
+                                           enforce_first_or_last, root, info, **args)
+
+
+class ListConnectionField(PagingChecks, DjangoConnectionField):
     """A list on an object (a municipality's usages). Its resolver returns an
     `optimize.Page`: the rows the page needs (prefetched, sliced) and the total count."""
 
@@ -63,7 +110,7 @@ class ListConnectionField(DjangoConnectionField):
         return result
 
 
-class FilterConnectionField(DjangoFilterConnectionField):
+class FilterConnectionField(PagingChecks, DjangoFilterConnectionField):
     """A root list with django-filter filters; invalid filter values become one GraphQL error
     with code INVALID_FILTER instead of Django's JSON dump."""
 

@@ -149,12 +149,35 @@ def limits_rule(variables: dict[str, Any] | None) -> type[ValidationRule]:
     class QueryLimits(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
+            if _has_nul(variables):
+                context.report_error(_nul_error(None))
             limits = _Limits(context, variables or {})
             for definition in context.document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
                     limits.check(definition)
 
+        def enter_string_value(self, node, *_args) -> None:
+            if "\x00" in node.value:
+                self.report_error(_nul_error(node))
+
     return QueryLimits
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_error(node) -> GraphQLError:
+    """NUL characters: PostgreSQL cannot store them in text (a resolver or service would
+    fail with an internal error; found by the GraphQL fuzzing), and no name or note needs one."""
+    return GraphQLError(_("Zeichenketten dürfen kein NUL-Zeichen (\\u0000) enthalten."), node,
+                        extensions={"code": errors.INVALID})
 
 
 def _rate_key(group: str, request: HttpRequest) -> str:

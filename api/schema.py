@@ -29,6 +29,7 @@ import graphene
 from graphene import relay
 from graphene.types.utils import yank_fields_from_attrs
 
+from api.fields import NodeField
 from api.hub_mutations import HubMutations
 from api.hub_types import HubQuery
 
@@ -51,7 +52,7 @@ def extend_type(object_type: type[graphene.ObjectType], fields: type) -> None:
 
 def build_schema(queries: list[type], mutations: list[type], types: list[type]) -> graphene.Schema:
     query = type("Query", (*queries, graphene.ObjectType), {
-        "node": relay.Node.Field(description="Any object by its global ID."),
+        "node": NodeField(relay.Node, description="Any object by its global ID."),
         "__doc__": "Read the hub: municipalities, software, services, usages, organisations, "
                    "collaborations.",
     })

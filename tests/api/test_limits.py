@@ -87,3 +87,30 @@ def test_tokens_are_rate_limited_each_on_their_own(own_editor, settings):
         data_of(first("{ viewer { username } }"))
     assert codes_of(first("{ viewer { username } }")) == ["RATE_LIMITED"]
     assert data_of(second("{ viewer { username } }"))["viewer"]["username"] == "own_editor"
+
+
+def test_offset_with_before_is_refused_as_invalid_pagination(api, world):
+    result = api('{ municipalities(offset: 1, before: "YXJyYXljb25uZWN0aW9uOjA=") { totalCount } }',
+                 language="en")
+    assert codes_of(result) == ["INVALID_PAGINATION"]
+    assert "cannot be used together" in result["errors"][0]["message"]
+
+
+def test_negative_page_size_is_refused_as_invalid_pagination(api, world):
+    result = api('{ municipality(ags: "05158004") { usages(first: -1) { totalCount } } }')
+    assert codes_of(result) == ["INVALID_PAGINATION"]
+
+
+def test_node_with_malformed_global_id_is_null_not_an_internal_error(api, world):
+    result = api('{ a: node(id: "") { id } b: node(id: "bm9wZTox") { id } '
+                 'c: node(id: "TXVuaWNpcGFsaXR5Om5vcGU=") { id } }')
+    assert data_of(result) == {"a": None, "b": None, "c": None}
+
+
+def test_nul_characters_are_refused_in_literals_and_variables(api, world):
+    literal = api('{ service(ozgId: "\\u0000") { name } }', language="en")
+    variable = api("query($q: String) { softwareList(search: $q) { totalCount } }",
+                   {"q": "a\x00b"}, language="en")
+    for result in (literal, variable):
+        assert codes_of(result) == ["INVALID"]
+        assert "NUL character" in result["errors"][0]["message"]
