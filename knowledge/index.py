@@ -41,7 +41,7 @@ from knowledge.models import Article, ArticleStatus
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"
 ARTICLE = "article"
 ENTITY_TYPES = ("municipality", "software", "service", "organization", "collaboration")
 DOCTYPES = (ARTICLE, *ENTITY_TYPES)
@@ -89,6 +89,7 @@ def parse_doc_id(value: str) -> tuple[str, int]:
 # --- opening ------------------------------------------------------------------------------
 
 _write_lock = threading.RLock()
+
 
 
 def exists() -> bool:
@@ -144,10 +145,25 @@ def writer(ix: index.Index | None = None, *, clear: bool = False) -> Iterator[In
         w = ix.writer(timeout=settings.SEARCH_WRITE_TIMEOUT, delay=0.05, limitmb=128)
         try:
             yield w
+            w.commit(mergetype=CLEAR) if clear else w.commit()
         except BaseException:
-            w.cancel()
+            _abandon(w)
             raise
-        w.commit(mergetype=CLEAR) if clear else w.commit()
+
+
+def _abandon(w: IndexWriter) -> None:
+    """Cancel a failed write and make sure its lock is released, so the next writer in this
+    process does not wait for a lock nobody will give back."""
+    try:
+        w.cancel()
+    except Exception:  # noqa: BLE001 - already half-committed; the lock matters now
+        logger.warning("search index writer could not cancel cleanly")
+    lock = getattr(w, "writelock", None)
+    if lock is not None:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - released by cancel() already
+            pass
 
 
 def check_search() -> tuple[bool, dict]:

@@ -202,3 +202,20 @@ def test_renamed_software_is_found_in_linked_articles(corpus, linked, anonymous)
 
 def test_stop_words_only_returns_everything_visible(corpus, anonymous):
     assert search.search_articles(user=anonymous, query="und der die").total == 4
+
+
+def test_fast_snippets_mark_exactly_what_a_full_scan_marks():
+    from bench.corpus_de import Generator
+    from knowledge.analysis import WORD, normalise
+
+    generator = Generator(seed=3)
+    docs = generator.corpus(40, n_words=200)
+    extra = " Straße Strasse STRASSENBAU Buerger BÜRGERSERVICE bürgerämter Oeffentlichkeit Quelle"
+    for doc, query in zip(docs, generator.queries(40), strict=True):
+        text = doc.body + extra
+        words = {normalise(w) for w in WORD.findall(text)} - {""}
+        heads = {normalise(w) for w in query.split()} | {"strass", "burg", "offent"}
+        heads.discard("")
+        terms = {w for w in words if any(w.startswith(h) for h in heads)}
+        assert search.highlight(text, terms) == search.highlight(
+            text, terms, heads=search.heads_pattern(heads))
