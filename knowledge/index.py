@@ -142,7 +142,10 @@ def writer(ix: index.Index | None = None, *, clear: bool = False) -> Iterator[In
     """The one way to write: waits for the lock instead of raising LockError."""
     with _write_lock:
         ix = ix or open_index()
-        w = ix.writer(timeout=settings.SEARCH_WRITE_TIMEOUT, delay=0.05, limitmb=128)
+        # A full rebuild keeps its postings in memory (fewer runs to merge on disk: ~20 %
+        # faster); incremental writes are small anyway.
+        w = ix.writer(timeout=settings.SEARCH_WRITE_TIMEOUT, delay=0.05,
+                      limitmb=512 if clear else 64)
         try:
             yield w
             w.commit(mergetype=CLEAR) if clear else w.commit()
