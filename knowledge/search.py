@@ -111,6 +111,7 @@ class Hit:
     kind_label: str
     highlight: str
     obj: Model
+    title_highlight: str = ""
 
 
 @dataclass
@@ -419,6 +420,23 @@ def highlight(text: str, terms: set[str], fallback: str = "",
     return " ".join(pieces).replace("… …", "…")
 
 
+def mark_all(text: str, terms: set[str], heads: re.Pattern | None = None) -> str:
+    """The whole (short) text escaped, every matched word in <mark>: for titles."""
+    out, pos = [], 0
+    cache = analysis_cache()
+    for match in (heads or WORD).finditer(text):
+        word = match.group(0)
+        stem = cache.get(word)
+        if stem is None:
+            stem = normalise(word)
+        if stem in terms:
+            out.append(escape(text[pos:match.start()]))
+            out.append(f"<mark>{escape(word)}</mark>")
+            pos = match.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
 def _word_boundary(text: str, index: int, *, backwards: bool) -> int:
     if index <= 0 or index >= len(text):
         return max(0, min(index, len(text)))
@@ -498,8 +516,10 @@ def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
             continue
         title, url, kind, kind_label = _describe(doctype, obj)
         snippet = _snippet(doctype, obj, run.evaluation.terms, heads) if with_highlights else ""
+        marked = mark_all(title, run.evaluation.terms, heads) if with_highlights else ""
         hits.append(Hit(doctype=doctype, pk=pk, score=round(score, 4), title=title, url=url,
-                        kind=kind, kind_label=kind_label, highlight=snippet, obj=obj))
+                        kind=kind, kind_label=kind_label, highlight=snippet, obj=obj,
+                        title_highlight=marked))
     return hits
 
 

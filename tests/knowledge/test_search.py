@@ -52,6 +52,19 @@ def test_umlaut_variants_find_buerger(corpus, anonymous):
 def test_prefix_finds_compounds(corpus, anonymous):
     result = search.search_articles(user=anonymous, query="Bürger")
     assert "Bürgerservice am Telefon" in _titles(result)
+    hit = next(h for h in result.hits if h.title == "Bürgerservice am Telefon")
+    assert hit.title_highlight == "<mark>Bürgerservice</mark> am Telefon"
+    bueros = next(h for h in result.hits if h.title == "Digitales Bürgerbüro in Erkrath")
+    assert "<mark>Bürgerbüro</mark>" in bueros.highlight
+
+
+def test_a_compound_match_counts_less_than_the_word_itself(moderator, anonymous, db):
+    _publish(moderator, "Allgemeines", "Das Bürgerservicecenter hilft.")
+    _publish(moderator, "Verschiedenes", "Der Bürger hilft.")
+    drain()
+    hits = search.search_articles(user=anonymous, query="Bürger").hits
+    assert [h.title for h in hits] == ["Verschiedenes", "Allgemeines"]
+    assert hits[0].score > hits[1].score
 
 
 def test_fuzzy_match_with_did_you_mean(corpus, anonymous):
