@@ -212,6 +212,16 @@ class Stack:
                 logger.warning("pid %s did not stop in %.0f s; killing it", popen.pid, grace)
                 popen.kill()
                 popen.wait()
+        self._stop_graph_engine()
+
+    def _stop_graph_engine(self) -> None:
+        """The embedded graph engine is started on demand by whichever process needs it first
+        and outlives that process; the stack that served it stops it, so nothing is orphaned."""
+        if self.env.get("NEO4J_URI"):
+            return
+        subprocess.run([self.python, "manage.py", "graph_engine", "stop"], cwd=self.cwd,
+                       env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False, timeout=60)
 
     def reload(self) -> None:
         """Load new code without downtime: gunicorn replaces its workers gracefully (SIGHUP),

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "django_filters",
     "graphene_django",
     "hub",
+    "api",
+    "web",
+    "exchange",
+    "graph",
     "knowledge",
 ]
 
@@ -162,10 +166,18 @@ NEO4J_URI = os.environ.get("NEO4J_URI", "")
 NEO4J_USER = os.environ.get("NEO4J_USER", "neo4j")
 NEO4J_PASSWORD = os.environ.get("NEO4J_PASSWORD", "")
 NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
+# Name of the graph inside the embedded engine; the full similarity job reruns in the
+# background once this many municipalities changed their usages since the last run.
+GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
+GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
+
+# Web interface: "ask the users" messages a member may send per 24 hours.
+ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
 
 # Outbox consumers (dotted paths to callables taking a list of events); the projections
 # register themselves here. Applied right after commit unless a separate worker runs them.
-OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "knowledge.index.consume")
+OUTBOX_CONSUMERS: list[str] = env_list(
+    "OUTBOX_CONSUMERS", "graph.projection.consume,knowledge.index.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
 
 # Knowledge base search: seconds a writer waits for the Whoosh index lock before giving up
@@ -174,6 +186,10 @@ SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "60"))
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
+
+# Imports (exchange app): limits for uploaded and command-line files.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
 LOGGING = {
     "version": 1,
@@ -266,6 +282,7 @@ MIDDLEWARE = [
 # e.g. READINESS_CHECKS += ["graph.health.check_graph"].
 READINESS_CHECKS = ["hub.health.check_database", "hub.health.check_outbox"]
 READINESS_CHECKS.append("knowledge.index.check_search")
+READINESS_CHECKS.append("graph.health.check_graph")
 READY_OUTBOX_MAX_AGE_SECONDS = float(os.environ.get("READY_OUTBOX_MAX_AGE_SECONDS", "300"))
 
 # /metrics (Prometheus): from these addresses/networks, or with "Authorization: Bearer <token>".
@@ -286,3 +303,29 @@ LOGGING["formatters"] = {"default": formatter_config(LOG_FORMAT)}
 LOGGING["filters"] = {"request_id": {"()": "hub.logs.RequestIdFilter"}}
 LOGGING["handlers"]["console"].update(formatter="default", filters=["request_id"])
 LOGGING["loggers"]["hub.access"] = {"level": "INFO"}
+
+# GraphQL API (api/): see README "GraphQL-API".
+GRAPHENE = {
+    "SCHEMA": "api.schema.schema",
+    "MIDDLEWARE": [],
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+}
+API_MAX_PAGE_SIZE = 100
+API_MAX_DEPTH = int(os.environ.get("API_MAX_DEPTH", "15"))
+API_MAX_COST = int(os.environ.get("API_MAX_COST", "50000"))
+API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "60/m")
+API_RATE_LIMIT_AUTHENTICATED = os.environ.get("API_RATE_LIMIT_AUTHENTICATED", "600/m")
+API_TOKEN_TOUCH_SECONDS = int(os.environ.get("API_TOKEN_TOUCH_SECONDS", "60"))
+# Rate counters: local memory per process by default; a Redis URL shares them between workers.
+_RATELIMIT_CACHE_URL = os.environ.get("API_RATELIMIT_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATELIMIT_CACHE_URL}
+        if _RATELIMIT_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]  # e.g. behind a proxy

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -19,8 +20,11 @@ WORKER = "shell -c 'import time; time.sleep(600)'"  # a real management command 
 
 def get(url: str, **headers: str):
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, dict(response.headers), response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:  # 4xx/5xx: the test looks at status and body
+        return exc.code, dict(exc.headers), exc.read()
 
 
 def wait_for(condition, timeout: float = 20.0):
@@ -62,7 +66,7 @@ def stack(tmp_path_factory):
 
 def test_stack_serves_pages_static_files_and_probes(stack):
     status, _, body = get(stack.url + "/readyz")
-    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert status == 200 and json.loads(body)["status"] == "ok", body
     status, headers, page = get(stack.url + "/")
     assert status == 200
     assert "Content-Security-Policy" in headers
