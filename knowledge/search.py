@@ -469,14 +469,14 @@ def _describe(doctype: str, obj: Any) -> tuple[str, str, str, str]:
         return obj.title, obj.get_absolute_url(), obj.kind, obj.get_kind_display()
     label = str(DOCTYPE_LABELS[doctype])
     if doctype == "municipality":
-        return obj.name, markdown.entity_url("municipality", obj.ags), doctype, label
+        return obj.name, markdown.entity_url("municipality", obj.ags, obj.pk), doctype, label
     if doctype == "service":
         from knowledge.services import service_key
 
-        return obj.name, markdown.entity_url("service", service_key(obj)), doctype, label
+        return obj.name, markdown.entity_url("service", service_key(obj), obj.pk), doctype, label
     if doctype == "collaboration":
-        return obj.title, markdown.entity_url("collaboration", obj.slug), doctype, label
-    return obj.name, markdown.entity_url(doctype, obj.slug), doctype, label
+        return obj.title, markdown.entity_url("collaboration", obj.slug, obj.pk), doctype, label
+    return obj.name, markdown.entity_url(doctype, obj.slug, obj.pk), doctype, label
 
 
 _HEAD = 4000  # characters of HTML turned into text first; most snippets come from there
