@@ -30,6 +30,7 @@ K1, B = 1.2, 0.75
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 _POSTINGS_BUDGET = 6_000_000  # cached postings per segment (~70 MB) before evicting
+_PREFIX_CACHE = 256  # score vectors of compound prefixes per snapshot
 
 
 def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -51,6 +52,20 @@ def read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return read_postings_generic(matcher)
 
 
+def _raw_matcher(reader, field: str, term: str, terminfo=None):
+    """The segment's own posting matcher, without the wrapper that skips deleted documents
+    (the snapshot's live mask does that for all terms at once) and, given the term info from
+    a dictionary scan, without looking the term up again. Falls back to the public API."""
+    terms = getattr(reader, "_terms", None)
+    if terms is None or not hasattr(terms, "matcher"):
+        return reader.postings(field, term)
+    tbytes = term.encode("utf-8")
+    fmt = reader.schema[field].format
+    if terminfo is not None and hasattr(terms, "_codec") and hasattr(terms, "_postfile"):
+        return terms._codec.postings_reader(terms._postfile, terminfo, fmt, term=(field, tbytes))
+    return terms.matcher(field, tbytes, fmt)
+
+
 def read_postings_generic(matcher) -> tuple[np.ndarray, np.ndarray]:
     ids, weights = [], []
     while matcher.is_active():
@@ -68,6 +83,7 @@ class SegmentCache:
         self.size = 0
         self.lengths: np.ndarray | None = None
         self.columns: dict[str, np.ndarray] = {}
+        self.prefixes: OrderedDict[tuple, list] = OrderedDict()
 
     def get_postings(self, reader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, term)
@@ -76,7 +92,7 @@ class SegmentCache:
             self.postings.move_to_end(key)
             return hit
         try:
-            hit = read_postings(reader.postings(field, term))
+            hit = read_postings(_raw_matcher(reader, field, term))
         except TermNotFound:
             hit = (_EMPTY_IDS, _EMPTY_WEIGHTS)
         self.postings[key] = hit
@@ -84,6 +100,29 @@ class SegmentCache:
         while self.size > _POSTINGS_BUDGET and len(self.postings) > 1:
             _, (old, _w) = self.postings.popitem(last=False)
             self.size -= len(old)
+        return hit
+
+    def get_prefix(self, reader, field: str, prefix: str
+                   ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(word, ids, weights) of every longer word starting with `prefix`, read in one pass
+        over the term dictionary (each term's location comes with it: no lookup per word)."""
+        key = ("prefix", field, prefix)
+        hit = self.prefixes.get(key)
+        if hit is not None:
+            self.prefixes.move_to_end(key)
+            return hit
+        hit = []
+        for tbytes, terminfo in reader.iter_prefix(field, prefix):
+            term = tbytes.decode("utf-8") if isinstance(tbytes, bytes) else tbytes
+            if term == prefix:
+                continue
+            cached = self.postings.get((field, term))
+            if cached is None:
+                cached = read_postings(_raw_matcher(reader, field, term, terminfo))
+            hit.append((term, *cached))
+        self.prefixes[key] = hit
+        while len(self.prefixes) > _PREFIX_CACHE:
+            self.prefixes.popitem(last=False)
         return hit
 
     def get_lengths(self, reader, field: str) -> np.ndarray:
@@ -129,6 +168,7 @@ class Snapshot:
         self.avgdl = max(total_length / max(self.n, 1), 1.0)
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self.labels: dict[str, dict[str, str]] = {}  # display names, filled by the search
+        self._prefix_scores: OrderedDict[str, np.ndarray] = OrderedDict()
         self._expansions: dict[tuple[str, str], list[str]] = {}
         self._lengths: np.ndarray | None = None
         self._columns: dict[str, np.ndarray] = {}
@@ -185,11 +225,10 @@ class Snapshot:
 
     def expand(self, prefix: str) -> list[str]:
         """Indexed words starting with the stem (compounds: "burg" → "burgerservic")."""
-        key = ("prefix", prefix)
-        if key not in self._expansions:
-            self._expansions[key] = [t for t in self.searcher.reader().expand_prefix(TEXT, prefix)
-                                     if t != prefix]
-        return self._expansions[key]
+        words: set[str] = set()
+        for leaf, _base, cache in self.leaves:
+            words.update(term for term, _i, _w in cache.get_prefix(leaf, TEXT, prefix))
+        return sorted(words)
 
     def similar(self, stem: str, maxdist: int) -> list[str]:
         """Indexed words within `maxdist` edits (typos), first letter kept."""
@@ -221,15 +260,38 @@ class Snapshot:
     def term_scores(self, term: str) -> np.ndarray:
         return self.bm25(*self.postings(TEXT, term))
 
+    def prefix_scores(self, stem: str) -> np.ndarray:
+        """union_scores of every compound of the stem, kept for the snapshot (LRU)."""
+        hit = self._prefix_scores.get(stem)
+        if hit is None:
+            ids, weights = [], []
+            for leaf, base, cache in self.leaves:
+                for _term, local, w in cache.get_prefix(leaf, TEXT, stem):
+                    ids.append(local + base)
+                    weights.append(w)
+            hit = self._aggregate(ids, weights)
+            if len(self._prefix_scores) >= _PREFIX_CACHE:
+                self._prefix_scores.popitem(last=False)
+            self._prefix_scores[stem] = hit
+        else:
+            self._prefix_scores.move_to_end(stem)
+        return hit
+
     def union_scores(self, terms: list[str]) -> np.ndarray:
         """Several words scored as one (all compounds of a stem count as one term)."""
         if not terms:
             return np.zeros(self.n, dtype=np.float32)
         parts = [self.postings(TEXT, t) for t in terms]
-        ids = np.concatenate([p[0] for p in parts])
+        return self._aggregate([p[0] for p in parts], [p[1] for p in parts])
+
+    def _aggregate(self, ids_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+                   ) -> np.ndarray:
+        if not ids_parts:
+            return np.zeros(self.n, dtype=np.float32)
+        ids = np.concatenate(ids_parts)
         if not len(ids):
             return np.zeros(self.n, dtype=np.float32)
-        weights = np.concatenate([p[1] for p in parts])
+        weights = np.concatenate(weight_parts)
         unique, inverse = np.unique(ids, return_inverse=True)
         summed = np.bincount(inverse, weights=weights).astype(np.float32)
         return self.bm25(unique, summed)

@@ -51,14 +51,18 @@ NOT_FOUND = "not_found"
 UNKNOWN_KIND = "unknown_kind"
 
 
-def entity_url(kind: str, key: str) -> str:
-    """The page of an entity: the UI's named route when it exists, else the documented path."""
+def entity_url(kind: str, key: str, pk: int | None = None) -> str:
+    """The page of an entity: the UI's named route when it exists (by natural key, or by
+    primary key where the UI routes that way, e.g. services), else the documented path."""
     name, kwarg, fallback = _URLS[kind]
     if _has_route(name, get_urlconf() or settings.ROOT_URLCONF):
-        try:
-            return reverse(name, kwargs={kwarg: key})
-        except NoReverseMatch:
-            pass
+        for kwargs in ({kwarg: key}, {"pk": pk}):
+            if None in kwargs.values():
+                continue
+            try:
+                return reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                continue
     return fallback.format(key=key)
 
 
@@ -226,14 +230,14 @@ def _municipalities(keys: set[str]):
     from hub.models import Municipality
 
     for m in Municipality.objects.filter(ags__in=keys):
-        yield m.ags, m, m.display_name, entity_url("municipality", m.ags)
+        yield m.ags, m, m.display_name, entity_url("municipality", m.ags, m.pk)
 
 
 def _software(keys: set[str]):
     from hub.models import Software
 
     for s in Software.objects.filter(slug__in=keys):
-        yield s.slug, s, s.name, entity_url("software", s.slug)
+        yield s.slug, s, s.name, entity_url("software", s.slug, s.pk)
 
 
 def _services(keys: set[str]):
@@ -242,9 +246,9 @@ def _services(keys: set[str]):
     leika = {k for k in keys if len(k) == 14}
     ozg = {k for k in keys if len(k) == 5}
     for s in Service.objects.filter(leika_key__in=leika):
-        yield s.leika_key, s, s.name, entity_url("service", s.leika_key)
+        yield s.leika_key, s, s.name, entity_url("service", s.leika_key, s.pk)
     for s in Service.objects.filter(ozg_id__in=ozg, kind=ServiceKind.OZG):
-        yield s.ozg_id, s, s.name, entity_url("service", s.ozg_id)
+        yield s.ozg_id, s, s.name, entity_url("service", s.ozg_id, s.pk)
 
 
 def _articles(keys: set[str]):
@@ -253,14 +257,14 @@ def _articles(keys: set[str]):
     for a in Article.objects.filter(slug__in=keys):
         # The title of a draft or restricted article must not leak through a public link.
         public = a.status == ArticleStatus.PUBLISHED and a.visibility == ArticleVisibility.PUBLIC
-        yield a.slug, a, a.title if public else a.slug, entity_url("article", a.slug)
+        yield a.slug, a, a.title if public else a.slug, entity_url("article", a.slug, a.pk)
 
 
 def _organizations(keys: set[str]):
     from hub.models import Organization
 
     for o in Organization.objects.filter(slug__in=keys):
-        yield o.slug, o, o.name, entity_url("organization", o.slug)
+        yield o.slug, o, o.name, entity_url("organization", o.slug, o.pk)
 
 
 def _collaborations(keys: set[str]):
@@ -268,7 +272,7 @@ def _collaborations(keys: set[str]):
 
     for c in Collaboration.objects.filter(slug__in=keys):
         label = c.title if c.visibility == Visibility.PUBLIC else c.slug
-        yield c.slug, c, label, entity_url("collaboration", c.slug)
+        yield c.slug, c, label, entity_url("collaboration", c.slug, c.pk)
 
 
 _LOOKUPS = {"municipality": _municipalities, "software": _software, "service": _services,

@@ -121,7 +121,7 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         from knowledge.markdown import entity_url
 
-        return entity_url("article", self.slug)
+        return entity_url("article", self.slug, self.pk)
 
     def clean(self) -> None:
         if self.title and not self.title.strip():

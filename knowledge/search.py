@@ -111,6 +111,7 @@ class Hit:
     kind_label: str
     highlight: str
     obj: Model
+    title_highlight: str = ""
 
 
 @dataclass
@@ -168,7 +169,8 @@ def close() -> None:
 class _Evaluation:
     scores: np.ndarray
     matched: np.ndarray
-    terms: set[str]
+    terms: set[str]  # every indexed word that matched (stems, compounds, typo variants)
+    heads: set[str]  # what those words start with: the stems and typo variants
     fuzzy: bool = False
 
 
@@ -176,6 +178,7 @@ def _evaluate(snap: engine.Snapshot, clauses: list[Clause], fuzzy: bool) -> _Eva
     scores = np.zeros(snap.n, dtype=np.float32)
     matched = np.ones(snap.n, dtype=bool)
     terms: set[str] = set()
+    heads: set[str] = set()
     used_fuzzy = False
     for clause in clauses:
         stems = [s for s in (normalise(w) for w in clause.words) if s]
@@ -185,11 +188,15 @@ def _evaluate(snap: engine.Snapshot, clauses: list[Clause], fuzzy: bool) -> _Eva
             part = sum((snap.term_scores(s) for s in stems), np.zeros(snap.n, np.float32))
             part *= snap.phrase(stems)
             expansions: list[str] = []
+            similar: list[str] = []
         else:
             stem = stems[0]
             part = snap.term_scores(stem)
-            expansions = snap.expand(stem) if clause.prefix or len(stem) >= MIN_PREFIX else []
-            part = part + PREFIX_FACTOR * snap.union_scores(expansions)
+            compounds = clause.prefix or len(stem) >= MIN_PREFIX
+            expansions = snap.expand(stem) if compounds else []
+            if compounds:
+                part = part + PREFIX_FACTOR * snap.prefix_scores(stem)
+            similar = []
             if clause.fuzzy or (fuzzy and len(stem) >= 4):
                 similar = snap.similar(stem, 1 if len(stem) <= 6 else 2)
                 used_fuzzy = used_fuzzy or bool(similar)
@@ -200,9 +207,11 @@ def _evaluate(snap: engine.Snapshot, clauses: list[Clause], fuzzy: bool) -> _Eva
             continue
         terms.update(stems)
         terms.update(expansions)
+        heads.update(stems)
+        heads.update(similar)
         matched &= part > 0
         scores += part
-    return _Evaluation(scores, matched, terms, used_fuzzy)
+    return _Evaluation(scores, matched, terms, heads, used_fuzzy)
 
 
 def _visible(snap: engine.Snapshot, user: User) -> np.ndarray:
@@ -337,18 +346,42 @@ _CONTEXT = 60
 _MAX_MARKS = 8
 
 
-def highlight(text: str, terms: set[str], fallback: str = "") -> str:
+_FOLDED = {"a": "(?:ae|a|ä)", "o": "(?:oe|o|ö)", "u": "(?:ue|u|ü)"}
+
+
+def heads_pattern(heads: set[str]) -> re.Pattern | None:
+    """Words that may start with one of these stems, umlauts and ß spelled any way: a cheap
+    C-speed filter; each hit is then confirmed through the real analysis."""
+    patterns = []
+    for head in sorted(heads, key=len, reverse=True):
+        out, i = [], 0
+        while i < len(head):
+            if head.startswith("ss", i):
+                out.append("(?:ss|ß)")
+                i += 2
+                continue
+            out.append(_FOLDED.get(head[i], re.escape(head[i])))
+            i += 1
+        patterns.append("".join(out))
+    if not patterns:
+        return None
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\w*", re.IGNORECASE)
+
+
+def highlight(text: str, terms: set[str], fallback: str = "",
+              heads: re.Pattern | None = None) -> str:
     """Escaped snippet (up to two fragments) with the matched words in <mark>.
 
     Words are matched through the same folding and stemming as the index (so "Buerger" marks
     "Bürger" and a compound prefix marks "Bürgerservice"). The scan stops after a handful of
     matches: snippets come from the first places a document mentions the query, which is
-    what a reader scanning a result list needs, at a cost independent of document length."""
+    what a reader scanning a result list needs. `heads` (from heads_pattern) lets the scan
+    skip words that cannot match."""
     marks: list[tuple[int, int]] = []
     if terms:
         cache = analysis_cache()
         windows = 0
-        for match in WORD.finditer(text):
+        for match in (heads or WORD).finditer(text):
             word = match.group(0)
             stem = cache.get(word)
             if stem is None:
@@ -387,6 +420,23 @@ def highlight(text: str, terms: set[str], fallback: str = "") -> str:
     return " ".join(pieces).replace("… …", "…")
 
 
+def mark_all(text: str, terms: set[str], heads: re.Pattern | None = None) -> str:
+    """The whole (short) text escaped, every matched word in <mark>: for titles."""
+    out, pos = [], 0
+    cache = analysis_cache()
+    for match in (heads or WORD).finditer(text):
+        word = match.group(0)
+        stem = cache.get(word)
+        if stem is None:
+            stem = normalise(word)
+        if stem in terms:
+            out.append(escape(text[pos:match.start()]))
+            out.append(f"<mark>{escape(word)}</mark>")
+            pos = match.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
 def _word_boundary(text: str, index: int, *, backwards: bool) -> int:
     if index <= 0 or index >= len(text):
         return max(0, min(index, len(text)))
@@ -419,34 +469,34 @@ def _describe(doctype: str, obj: Any) -> tuple[str, str, str, str]:
         return obj.title, obj.get_absolute_url(), obj.kind, obj.get_kind_display()
     label = str(DOCTYPE_LABELS[doctype])
     if doctype == "municipality":
-        return obj.name, markdown.entity_url("municipality", obj.ags), doctype, label
+        return obj.name, markdown.entity_url("municipality", obj.ags, obj.pk), doctype, label
     if doctype == "service":
         from knowledge.services import service_key
 
-        return obj.name, markdown.entity_url("service", service_key(obj)), doctype, label
+        return obj.name, markdown.entity_url("service", service_key(obj), obj.pk), doctype, label
     if doctype == "collaboration":
-        return obj.title, markdown.entity_url("collaboration", obj.slug), doctype, label
-    return obj.name, markdown.entity_url(doctype, obj.slug), doctype, label
+        return obj.title, markdown.entity_url("collaboration", obj.slug, obj.pk), doctype, label
+    return obj.name, markdown.entity_url(doctype, obj.slug, obj.pk), doctype, label
 
 
 _HEAD = 4000  # characters of HTML turned into text first; most snippets come from there
 
 
-def _snippet(doctype: str, obj: Any, terms: set[str]) -> str:
+def _snippet(doctype: str, obj: Any, terms: set[str], heads: re.Pattern | None) -> str:
     if doctype == search_index.ARTICLE:
         head = f"{obj.summary}\n{markdown.html_to_text(obj.html[:_HEAD])}"
-        snippet = highlight(head, terms)
+        snippet = highlight(head, terms, heads=heads)
         if "<mark>" in snippet or len(obj.html) <= _HEAD:
             return snippet
         return highlight(f"{obj.summary}\n{markdown.html_to_text(obj.html)}", terms,
-                         fallback=head)
+                         fallback=head, heads=heads)
     if doctype == "software":
         text = obj.description or f"{obj.category.name} {obj.aliases}"
     elif doctype == "collaboration":
         text = obj.description or obj.get_topic_display()
     else:
         text = obj.description or obj.get_kind_display()
-    return highlight(text, terms)
+    return highlight(text, terms, heads=heads)
 
 
 def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
@@ -455,6 +505,7 @@ def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
         stored = run.snap.searcher.stored_fields(int(docnum))
         doctype, pk = search_index.parse_doc_id(stored["doc_id"])
         keys.append((doctype, pk, float(run.scores[docnum])))
+    heads = heads_pattern(run.evaluation.heads) if with_highlights else None
     loaded: dict[str, dict[int, Model]] = {}
     for doctype in {k[0] for k in keys}:
         loaded[doctype] = _load(doctype, [k[1] for k in keys if k[0] == doctype], user)
@@ -464,9 +515,11 @@ def _hits(run: _Run, user: User, with_highlights: bool) -> list[Hit]:
         if obj is None:  # changed since the index saw it; the database decides
             continue
         title, url, kind, kind_label = _describe(doctype, obj)
-        snippet = _snippet(doctype, obj, run.evaluation.terms) if with_highlights else ""
+        snippet = _snippet(doctype, obj, run.evaluation.terms, heads) if with_highlights else ""
+        marked = mark_all(title, run.evaluation.terms, heads) if with_highlights else ""
         hits.append(Hit(doctype=doctype, pk=pk, score=round(score, 4), title=title, url=url,
-                        kind=kind, kind_label=kind_label, highlight=snippet, obj=obj))
+                        kind=kind, kind_label=kind_label, highlight=snippet, obj=obj,
+                        title_highlight=marked))
     return hits
 
 

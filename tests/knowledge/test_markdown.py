@@ -143,7 +143,8 @@ def test_internal_links_render_and_record_mentions(linked, world):
             in rendered.html)
     assert ">SessionNet</a>" in rendered.html
     assert ">die Stadt Mülheim</a>" in rendered.html
-    assert 'href="/leistungen/99107023017000/"' in rendered.html
+    assert f'href="/leistungen/{linked.wohngeld.pk}/"' in rendered.html  # the UI routes by pk
+    assert 'href="/kommunen/05117000/"' in rendered.html
     kinds = {(m.kind, m.key): m.target for m in rendered.mentions}
     assert kinds[("software", "sessionnet")] == linked.sessionnet
     assert kinds[("municipality", "05117000")] == world.other
@@ -185,7 +186,7 @@ def test_plain_text_for_the_index(db):
 
 
 def test_links_follow_the_ui_routes_when_it_names_them(settings):
-    assert markdown.entity_url("software", "sessionnet") == "/software/sessionnet/"
     settings.ROOT_URLCONF = "tests.knowledge.urls_with_routes"
     assert markdown.entity_url("software", "sessionnet") == "/produkte/sessionnet/"
-    assert markdown.entity_url("municipality", "05117000") == "/kommunen/05117000/"
+    assert markdown.entity_url("service", "99107023017000", pk=7) == "/dienste/7/"
+    assert markdown.entity_url("article", "wohngeld", pk=3) == "/wissen/wohngeld/"  # no route

@@ -52,6 +52,19 @@ def test_umlaut_variants_find_buerger(corpus, anonymous):
 def test_prefix_finds_compounds(corpus, anonymous):
     result = search.search_articles(user=anonymous, query="Bürger")
     assert "Bürgerservice am Telefon" in _titles(result)
+    hit = next(h for h in result.hits if h.title == "Bürgerservice am Telefon")
+    assert hit.title_highlight == "<mark>Bürgerservice</mark> am Telefon"
+    bueros = next(h for h in result.hits if h.title == "Digitales Bürgerbüro in Erkrath")
+    assert "<mark>Bürgerbüro</mark>" in bueros.highlight
+
+
+def test_a_compound_match_counts_less_than_the_word_itself(moderator, anonymous, db):
+    _publish(moderator, "Allgemeines", "Das Bürgerservicecenter hilft.")
+    _publish(moderator, "Verschiedenes", "Der Bürger hilft.")
+    drain()
+    hits = search.search_articles(user=anonymous, query="Bürger").hits
+    assert [h.title for h in hits] == ["Verschiedenes", "Allgemeines"]
+    assert hits[0].score > hits[1].score
 
 
 def test_fuzzy_match_with_did_you_mean(corpus, anonymous):
@@ -202,3 +215,20 @@ def test_renamed_software_is_found_in_linked_articles(corpus, linked, anonymous)
 
 def test_stop_words_only_returns_everything_visible(corpus, anonymous):
     assert search.search_articles(user=anonymous, query="und der die").total == 4
+
+
+def test_fast_snippets_mark_exactly_what_a_full_scan_marks():
+    from bench.corpus_de import Generator
+    from knowledge.analysis import WORD, normalise
+
+    generator = Generator(seed=3)
+    docs = generator.corpus(40, n_words=200)
+    extra = " Straße Strasse STRASSENBAU Buerger BÜRGERSERVICE bürgerämter Oeffentlichkeit Quelle"
+    for doc, query in zip(docs, generator.queries(40), strict=True):
+        text = doc.body + extra
+        words = {normalise(w) for w in WORD.findall(text)} - {""}
+        heads = {normalise(w) for w in query.split()} | {"strass", "burg", "offent"}
+        heads.discard("")
+        terms = {w for w in words if any(w.startswith(h) for h in heads)}
+        assert search.highlight(text, terms) == search.highlight(
+            text, terms, heads=search.heads_pattern(heads))

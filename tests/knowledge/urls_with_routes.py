@@ -4,8 +4,11 @@ from django.http import HttpResponse
 from django.urls import path
 
 
-def _page(request, slug):
-    return HttpResponse(slug)
+def _page(request, **kwargs):
+    return HttpResponse(str(kwargs))
 
 
-urlpatterns = [path("produkte/<slug:slug>/", _page, name="software_detail")]
+urlpatterns = [
+    path("produkte/<slug:slug>/", _page, name="software_detail"),
+    path("dienste/<int:pk>/", _page, name="service_detail"),
+]
