@@ -24,6 +24,7 @@ from hub.models import (
     UsageStatus,
 )
 from web import germany
+from web.views import discovery
 
 PAGE_SIZE = 50
 # Above this many usages the software page shows a summary per Land and the rows of one Land.
@@ -123,6 +124,7 @@ def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
         "children": list(selectors.municipality_children(municipality=municipality))
         if municipality.kind == MunicipalityKind.KREIS else [],
         "can_edit": permissions.can_record_usage(user, municipality),
+        **discovery.municipality_context(user=user, municipality=municipality),
     })
 
 
@@ -213,6 +215,7 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "satisfaction": selectors.usage_satisfaction(user=user, software=software),
         "map": _map(selectors.software_map_points(user=user, software=software)),
         "can_ask": permissions.is_member(user),
+        **discovery.software_context(user=user, software=software),
     })
 
 
