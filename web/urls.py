@@ -4,7 +4,7 @@ un-namespaced so Django's auth views and the LOGIN_URL setting find theirs."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from web.views import ask, editor, pages, search
+from web.views import ask, editor, knowledge, pages, search
 
 _account = "web/account/"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("organisationen/", pages.organization_list, name="organization_list"),
     path("organisationen/<slug:slug>/", pages.organization_detail, name="organization_detail"),
     path("kooperationen/<slug:slug>/", pages.collaboration_detail, name="collaboration_detail"),
+    path("wissen/", knowledge.article_list, name="article_list"),
+    path("wissen/vorschau/", knowledge.article_preview, name="article_preview"),
+    path("wissen/<slug:slug>/", knowledge.article_detail, name="article_detail"),
+    path("wissen/<slug:slug>/bearbeiten/", knowledge.article_edit, name="article_edit"),
     path("meine-kommune/", editor.overview, name="editor_overview"),
     path("meine-kommune/<str:ags>/", editor.dashboard, name="editor_dashboard"),
     path("meine-kommune/<str:ags>/nutzungen/", editor.usages, name="editor_usages"),

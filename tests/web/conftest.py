@@ -91,3 +91,10 @@ def graph_offline(request, tmp_path_factory):
     yield backend
     graph_client.set_backend(previous)
     backend.close()
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    """A real search index of the test's own (pages with article search build it on demand)."""
+    settings.SEARCH_INDEX_DIR = tmp_path / "search"
+    return settings.SEARCH_INDEX_DIR
