@@ -123,3 +123,23 @@ def test_edit_page_loads_its_script_from_a_file(client, article, moderator):
     client.force_login(moderator)
     page = html(client.get(reverse("article_edit", args=[article.slug])))
     assert "editor-preview.js" in page and "<script>" not in page
+
+
+def test_search_page_and_live_search_include_articles(client, article):
+    page = html(client.get(reverse("search"), {"q": "Umstieg"}))
+    assert "RIS-Umstieg in Erkrath" in page and "Alle Artikel zu dieser Suche" in page
+    page = html(client.get(reverse("search_live"), {"q": "Umstieg"}))
+    assert "RIS-Umstieg in Erkrath" in page and 'data-count="1"' in page
+
+
+def test_search_restricted_to_articles(client, article):
+    page = html(client.get(reverse("search"), {"q": "Erkrath", "art": "articles"}))
+    assert "RIS-Umstieg in Erkrath" in page
+    assert reverse("municipality_detail", args=["05158004"]) not in page
+
+
+def test_home_lists_newest_published_articles(client, article, member):
+    services.article_create(actor=member, title="Unfertiger Entwurf", body="x")
+    page = html(client.get(reverse("home")))
+    assert "Neueste Best Practices" in page and "RIS-Umstieg in Erkrath" in page
+    assert "Unfertiger Entwurf" not in page

@@ -83,3 +83,9 @@ def software_context(*, user: User, software: Software) -> dict[str, Any]:
         context.update({"used_with": [], "replaced_by": [], "replaces": [],
                         "graph_unavailable": True})
     return context
+
+
+def latest_articles(*, user: User, first: int = 5) -> list:
+    """The newest published articles for the start page (cheap: one indexed query)."""
+    return list(knowledge_selectors.article_list(user=user, filters={"status": "published"})
+                .prefetch_related(None).order_by("-published_at")[:first])

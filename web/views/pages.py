@@ -62,7 +62,10 @@ def home(request: HttpRequest) -> HttpResponse:
     data = cache.get(key)
     if data is None:
         data = {"counts": selectors.hub_counts(),
-                "top": selectors.software_top_by_category(user=request.user)}
+                "top": selectors.software_top_by_category(user=request.user),
+                # Article writes do not change the hub's data version: a newly published
+                # article appears after the next hub write or within HOME_CACHE_SECONDS.
+                "latest_articles": discovery.latest_articles(user=request.user)}
         cache.set(key, data, HOME_CACHE_SECONDS)
     return render(request, "web/home.html", data)
 
