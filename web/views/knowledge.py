@@ -78,7 +78,8 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
               "revision": article.revision, "note": ""}
     errors: list[str] = []
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in values}
+        # Browsers submit textareas with CRLF; stored text and revision diffs use LF.
+        values = {name: request.POST.get(name, "").replace("\r\n", "\n") for name in values}
         try:
             services.article_update(
                 actor=request.user, article=article,
