@@ -16,11 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from api import enums, hub_types, keys
-from api.errors import InputError, limit_error
+from api.errors import InputError, from_validation_error
 from api.fields import extend_type, plain
 from graph import discovery as graph_discovery
 from graph import selectors
@@ -41,20 +42,17 @@ def graph_read(resolver: Callable[..., Any]) -> Callable[..., Any]:
             raise GraphQLError(
                 _("Die Graph-Datenbank ist gerade nicht erreichbar; bitte später erneut "
                   "versuchen."), extensions={"code": GRAPH_UNAVAILABLE}) from exc
+        except ValidationError as exc:  # out-of-range arguments, checked by graph.discovery
+            problems = from_validation_error(exc)
+            raise GraphQLError("; ".join(p.message for p in problems),
+                               extensions={"code": problems[0].code,
+                                           "field": problems[0].field}) from exc
 
     return wrapper
 
 
 def _user(info):
     return info.context.user
-
-
-def _first(value: int, limit: int = graph_discovery.MAX_FIRST) -> int:
-    if value < 1 or value > limit:
-        raise limit_error("PAGE_SIZE_LIMIT_EXCEEDED",
-                          _("first muss zwischen 1 und %(limit)d liegen.") % {"limit": limit},
-                          limit=limit)
-    return value
 
 
 def _resolve(type_name: str, value: str | None, field: str):
@@ -176,13 +174,13 @@ class MunicipalityDiscovery:
     def resolve_similar(root: models.Municipality, info, first: int, same_state: bool,
                         same_kind: bool, population_band: str | None = None):
         return selectors.municipality_similar(
-            user=_user(info), municipality=root, first=_first(first), same_state=same_state,
+            user=_user(info), municipality=root, first=first, same_state=same_state,
             same_kind=same_kind, population_band=population_band)
 
     @graph_read
     def resolve_recommendations(root: models.Municipality, info, first: int):
         return selectors.municipality_recommendations(user=_user(info), municipality=root,
-                                                      first=_first(first))
+                                                      first=first)
 
     @graph_read
     def resolve_similarity_computed_at(root: models.Municipality, info):
@@ -219,11 +217,11 @@ class SoftwareDiscovery:
             user=_user(info), software=root,
             statuses=[plain(s) for s in status] if status else None, state=state,
             kreis=_resolve("Municipality", kreis, "kreis"),
-            service=_resolve("Service", service, "service"), first=_first(first))
+            service=_resolve("Service", service, "service"), first=first)
 
     @graph_read
     def resolve_used_with(root: models.Software, info, first: int):
-        return selectors.software_used_with(user=_user(info), software=root, first=_first(first))
+        return selectors.software_used_with(user=_user(info), software=root, first=first)
 
     @graph_read
     def resolve_replaced_by(root: models.Software, info):
@@ -264,10 +262,7 @@ class DiscoveryQuery(graphene.ObjectType):
 
     @graph_read
     def resolve_connections(root, info, from_ags: str, to_ags: str, max_hops: int, first: int):
-        if max_hops < 1 or max_hops > graph_discovery.MAX_HOPS:
-            raise limit_error("INVALID", _("maxHops muss zwischen 1 und %(max)d liegen.")
-                              % {"max": graph_discovery.MAX_HOPS})
         return selectors.municipality_connections(
             user=_user(info), source=_resolve("Municipality", from_ags, "fromAgs"),
             target=_resolve("Municipality", to_ags, "toAgs"), max_hops=max_hops,
-            first=_first(first, 50))
+            first=first)
