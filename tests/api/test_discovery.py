@@ -4,12 +4,15 @@ set projected into the real embedded graph engine; an unreachable engine is GRAP
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from graph import client, projection, selectors
 from hub.models import Municipality, Service, Software, Usage, UsageStatus
+from tests import factories
 from tests.api.conftest import codes_of, data_of
+from tests.api.test_readme import README
 from tests.graph import data
 from tests.graph.conftest import graph, graph_backend, graph_engine  # noqa: F401
 
@@ -186,3 +189,24 @@ def test_unreachable_graph_engine_is_a_graph_unavailable_error(db, api, world, t
     assert api.last.status_code == 200
     assert codes_of(result) == ["GRAPH_UNAVAILABLE"]
     assert result["errors"][0]["path"] == ["municipality", "similar"]
+
+
+def _readme_discovery_examples() -> list[str]:
+    section = README.read_text().split("### Discovery and search", 1)[1]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    return re.findall(r"--data-binary '(.*?)'\n", block, flags=re.S)
+
+
+def test_readme_discovery_and_search_examples_run(graph, world, api, settings, tmp_path):  # noqa: F811
+    settings.SEARCH_INDEX_DIR = tmp_path / "search"
+    shared = factories.SoftwareFactory(slug="sessionnet")
+    for place in (world.own, world.other):
+        factories.UsageFactory(municipality=place, software=shared, status="production")
+    projection.rebuild()
+    bodies = _readme_discovery_examples()
+    assert len(bodies) == 3
+    for body in bodies:
+        response = api.client.post("/graphql", body, content_type="application/graphql")
+        result = response.json()
+        assert response.status_code == 200 and "errors" not in result, (body, result)
+    assert result["data"]["search"]["totalCount"] == 0
