@@ -55,6 +55,11 @@ def _user(info):
     return info.context.user
 
 
+def _given(value, default):
+    """An explicit `null` replaces an argument's default in GraphQL; treat it as omitted."""
+    return default if value is None else value
+
+
 def _resolve(type_name: str, value: str | None, field: str):
     """A natural key or global ID argument; unknown keys are a NOT_FOUND error."""
     if value is None:
@@ -174,13 +179,14 @@ class MunicipalityDiscovery:
     def resolve_similar(root: models.Municipality, info, first: int, same_state: bool,
                         same_kind: bool, population_band: str | None = None):
         return selectors.municipality_similar(
-            user=_user(info), municipality=root, first=first, same_state=same_state,
-            same_kind=same_kind, population_band=population_band)
+            user=_user(info), municipality=root, first=_given(first, 10),
+            same_state=bool(same_state), same_kind=bool(same_kind),
+            population_band=population_band)
 
     @graph_read
     def resolve_recommendations(root: models.Municipality, info, first: int):
         return selectors.municipality_recommendations(user=_user(info), municipality=root,
-                                                      first=first)
+                                                      first=_given(first, 10))
 
     @graph_read
     def resolve_similarity_computed_at(root: models.Municipality, info):
@@ -217,11 +223,13 @@ class SoftwareDiscovery:
             user=_user(info), software=root,
             statuses=[plain(s) for s in status] if status else None, state=state,
             kreis=_resolve("Municipality", kreis, "kreis"),
-            service=_resolve("Service", service, "service"), first=first)
+            service=_resolve("Service", service, "service"),
+            first=_given(first, graph_discovery.MAX_FIRST))
 
     @graph_read
     def resolve_used_with(root: models.Software, info, first: int):
-        return selectors.software_used_with(user=_user(info), software=root, first=first)
+        return selectors.software_used_with(user=_user(info), software=root,
+                                            first=_given(first, 10))
 
     @graph_read
     def resolve_replaced_by(root: models.Software, info):
@@ -264,5 +272,5 @@ class DiscoveryQuery(graphene.ObjectType):
     def resolve_connections(root, info, from_ags: str, to_ags: str, max_hops: int, first: int):
         return selectors.municipality_connections(
             user=_user(info), source=_resolve("Municipality", from_ags, "fromAgs"),
-            target=_resolve("Municipality", to_ags, "toAgs"), max_hops=max_hops,
-            first=first)
+            target=_resolve("Municipality", to_ags, "toAgs"),
+            max_hops=_given(max_hops, graph_discovery.MAX_HOPS), first=_given(first, 10))

@@ -201,6 +201,7 @@ class KnowledgeQuery(graphene.ObjectType):
 
     def resolve_search(root, info, query: str, first: int, relevant_for_my_municipality: bool,
                        kinds=None, types=None, after: str | None = None):
+        first = 20 if first is None else first  # an explicit null means the default
         if first < 1 or first > kb_search.MAX_LIMIT:
             raise limit_error("PAGE_SIZE_LIMIT_EXCEEDED", f"first: 1–{kb_search.MAX_LIMIT}",
                               limit=kb_search.MAX_LIMIT)
@@ -211,7 +212,7 @@ class KnowledgeQuery(graphene.ObjectType):
         return kb_search.search_articles(
             user=user, query=query, kinds=[plain(k) for k in kinds] if kinds else None,
             offset=_offset(after), limit=first,
-            relevant_for_my_municipality=relevant_for_my_municipality)
+            relevant_for_my_municipality=bool(relevant_for_my_municipality))
 
 
 # --- mutations ---------------------------------------------------------------------------
