@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import graphene
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql_relay import cursor_to_offset, offset_to_cursor
@@ -162,7 +163,7 @@ def _offset(after: str | None) -> int:
         return 0
     offset = cursor_to_offset(after)
     if offset is None or offset < 0:
-        raise limit_error("INVALID_PAGINATION", "after: invalid cursor")
+        raise limit_error("INVALID_PAGINATION", _("„after“ ist kein gültiger Cursor."))
     return offset + 1
 
 
@@ -203,8 +204,9 @@ class KnowledgeQuery(graphene.ObjectType):
                        kinds=None, types=None, after: str | None = None):
         first = 20 if first is None else first  # an explicit null means the default
         if first < 1 or first > kb_search.MAX_LIMIT:
-            raise limit_error("PAGE_SIZE_LIMIT_EXCEEDED", f"first: 1–{kb_search.MAX_LIMIT}",
-                              limit=kb_search.MAX_LIMIT)
+            raise limit_error("PAGE_SIZE_LIMIT_EXCEEDED",
+                              _("„first“ muss zwischen 1 und %(limit)d liegen.")
+                              % {"limit": kb_search.MAX_LIMIT}, limit=kb_search.MAX_LIMIT)
         user = info.context.user
         if types:
             return kb_search.search_all(user=user, query=query, doctypes=list(types),

@@ -210,3 +210,14 @@ def test_readme_discovery_and_search_examples_run(graph, world, api, settings, t
         result = response.json()
         assert response.status_code == 200 and "errors" not in result, (body, result)
     assert result["data"]["search"]["totalCount"] == 0
+
+
+def test_graph_unavailable_message_is_translated(db, api, world, tmp_path):
+    down = client.FalkorBackend(client.EmbeddedEngine(tmp_path / "down"), "g", autostart=False)
+    previous = client.set_backend(down)
+    try:
+        result = api('{ municipality(ags: "05158004") { similar { score } } }', language="en")
+    finally:
+        client.set_backend(previous)
+        down.close()
+    assert result["errors"][0]["message"].startswith("The graph database cannot be reached")

@@ -201,3 +201,11 @@ def test_draft_is_visible_through_node_to_its_author_only(db, api, api_as, membe
     gid = to_global_id("Article", article.pk)
     assert data_of(api_as(member)(query, {"id": gid}))["node"] == {"title": "Eigener Entwurf"}
     assert data_of(api(query, {"id": gid}))["node"] is None
+
+
+def test_search_refuses_bad_paging_with_codes_in_english_too(db, api):
+    big = api('{ search(query: "x", first: 1000) { totalCount } }', language="en")
+    assert codes_of(big) == ["PAGE_SIZE_LIMIT_EXCEEDED"]
+    assert big["errors"][0]["message"] == "“first” must be between 1 and 100."
+    bad = api('{ search(query: "x", after: "nonsense") { totalCount } }')
+    assert codes_of(bad) == ["INVALID_PAGINATION"]
