@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench clean schema messages browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,22 @@ test: $(STAMP)
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser-deps
 	$(TEST_ENV) $(PY) -m pytest -q
 
 test-postgres: $(STAMP)
-	$(TEST_ENV) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q
+	$(TEST_ENV) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q -m "not browser"
+
+# Browser tests (tests/web/browser, marker `browser`): Debian's Chromium, installed with apt
+# only when missing (as root, else through sudo), and axe-core from the npm registry (npm ci).
+# They run in the SQLite pass; the PostgreSQL pass skips them (same pages, same browser).
+export CHROMIUM_PATH ?= /usr/bin/chromium
+browser-deps: node_modules/.package-lock.json
+	@test -x $(CHROMIUM_PATH) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -43,3 +54,30 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Production start: migrate, collectstatic, gunicorn (hub/gunicorn_conf.py) and the workers in
+# SERVE_WORKERS, supervised together by hub/serve.py. Needs SECRET_KEY, ALLOWED_HOSTS,
+# DATABASE_URL, ... from the environment (README, "Betrieb / Operations").
+.PHONY: serve
+serve: $(STAMP)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m hub.serve
+
+# GraphQL API: refresh api/schema.graphql after schema changes; compile the API's messages.
+schema: $(STAMP)
+	$(TEST_ENV) $(PY) manage.py export_schema
+
+messages:
+	msgfmt --check -o api/locale/en/LC_MESSAGES/django.mo api/locale/en/LC_MESSAGES/django.po
+
+# Load and fault test of the production stack (bench/soak.py; not part of `make test`):
+# 120 s, 50 locust users, Germany-scale data on a throwaway PostgreSQL, loopback only.
+# SOAK_SIZE=small|tiny, SOAK_SECONDS, SOAK_USERS make it shorter.
+.PHONY: soak fuzz
+soak: $(STAMP)
+	$(TEST_ENV) $(PY) -m bench.soak
+
+# GraphQL fuzzing with thousands of generated operations (make test runs 300), both databases.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:logging -s tests/api/test_fuzz.py
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q -p no:logging -s tests/api/test_fuzz.py

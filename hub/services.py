@@ -13,8 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,3 +265,102 @@ def usage_confirm(*, actor: Actor, usage: Usage) -> Usage:
 def usage_delete(*, actor: Actor, usage: Usage) -> None:
     _set_actor(usage, actor)
     usage.delete()
+
+
+@transaction.atomic
+def membership_update(*, actor: Actor, membership: Membership, **fields: Any) -> Membership:
+    _set_actor(membership, actor)
+    return _save(membership, fields)
+
+
+@transaction.atomic
+def usage_upsert_many(*, actor: Actor, municipality: Municipality,
+                      rows: list[dict[str, Any]]) -> list[Usage]:
+    """Apply a municipality's list of usages all or nothing: each row (with `software` and
+    usage fields) updates the active usage of that product or creates one. Every row is
+    validated; if any fails, nothing is saved and one ValidationError names each problem
+    as "<row>.<field>" (row counted from 0)."""
+    problems: dict[str, list[ValidationError]] = {}
+    seen: set[int] = set()
+    result: list[Usage] = []
+    for index, row in enumerate(rows):
+        fields = dict(row)
+        software = fields.pop("software")
+        if software.pk in seen:
+            problems[f"{index}.software"] = [ValidationError(
+                _("„%(software)s“ kommt in der Liste mehrfach vor.") % {"software": software.name},
+                code=errors.DUPLICATE)]
+            continue
+        seen.add(software.pk)
+        try:
+            with transaction.atomic():
+                result.append(_upsert_one(actor, municipality, software, fields))
+        except ValidationError as exc:
+            for field, messages in exc.update_error_dict({}).items():
+                key = str(index) if field == "__all__" else f"{index}.{field}"
+                problems.setdefault(key, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    return result
+
+
+def _upsert_one(actor: Actor, municipality: Municipality, software: Software,
+                fields: dict[str, Any]) -> Usage:
+    active = (Usage.objects.filter(municipality=municipality, software=software)
+              .exclude(status=UsageStatus.RETIRED).first())
+    if active is None:
+        return usage_create(actor=actor, municipality=municipality, software=software, **fields)
+    return usage_update(actor=actor, usage=active, **fields)
+
+
+@transaction.atomic
+def collaboration_delete(*, actor: Actor, collaboration: Collaboration) -> None:
+    _set_actor(collaboration, actor)
+    collaboration.delete()
+
+def _username_for(email: str) -> str:
+    user_model = get_user_model()
+    base = email[:140]
+    candidate, n = base, 1
+    while user_model.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+@transaction.atomic
+def municipality_editor_invite(*, actor: Actor, municipality: Municipality,
+                               email: str) -> tuple[AbstractBaseUser, bool]:
+    """Make the account with this e-mail address an editor of the municipality. Without an
+    account, one is created with no usable password; the caller sends the invitation link
+    with which the colleague sets it. Returns (user, created)."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": ValidationError(
+            _("Bitte eine gültige E-Mail-Adresse angeben."), code=errors.EMAIL_REQUIRED)}) from None
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    created = user is None
+    if created:
+        user = user_model(username=_username_for(email.lower()), email=email)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    elif permissions.is_own_editor(user, municipality):
+        raise ValidationError({"email": ValidationError(
+            _("%(email)s bearbeitet %(name)s bereits.") % {"email": email, "name": municipality.name},
+            code=errors.ALREADY_EDITOR)})
+    permissions.grant_municipality_editor(user, municipality)
+    return user, created
+
+
+@transaction.atomic
+def municipality_editor_revoke(*, actor: Actor, municipality: Municipality,
+                               user: AbstractBaseUser) -> None:
+    """Take the editor permission away. Nobody removes themselves by accident: a colleague
+    or the moderation does it."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError(_("Sie können sich nicht selbst entfernen."), code=errors.SELF_REVOKE)
+    permissions.revoke_municipality_editor(user, municipality)

@@ -66,7 +66,11 @@ INSTALLED_APPS = [
     "django_filters",
     "graphene_django",
     "hub",
+    "api",
+    "web",
+    "exchange",
     "graph",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -167,13 +171,25 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
 GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
 
+# Web interface: "ask the users" messages a member may send per 24 hours.
+ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
+
 # Outbox consumers (dotted paths to callables taking a list of events); the projections
 # register themselves here. Applied right after commit unless a separate worker runs them.
-OUTBOX_CONSUMERS: list[str] = env_list("OUTBOX_CONSUMERS", "graph.projection.consume")
+OUTBOX_CONSUMERS: list[str] = env_list(
+    "OUTBOX_CONSUMERS", "graph.projection.consume,knowledge.index.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
+
+# Knowledge base search: seconds a writer waits for the Whoosh index lock before giving up
+# (the outbox retries later); the index lives in SEARCH_INDEX_DIR.
+SEARCH_WRITE_TIMEOUT = float(os.environ.get("SEARCH_WRITE_TIMEOUT", "60"))
 
 # A usage not confirmed for this many days counts as stale (18 months).
 USAGE_STALE_AFTER_DAYS = int(os.environ.get("USAGE_STALE_AFTER_DAYS", "548"))
+
+# Imports (exchange app): limits for uploaded and command-line files.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
 LOGGING = {
     "version": 1,
@@ -182,3 +198,134 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Betrieb / Operations ---------------------------------------------------------------
+# Production hardening, health, logs and metrics (README, "Betrieb / Operations"). This
+# section only adds to the lists above.
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+from hub.logs import formatter_config  # noqa: E402
+
+# Rotating SECRET_KEY: put the old key here (comma-separated) until sessions, password-reset
+# links and other signatures made with it have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
+# Declare HTTPS=1 when users reach the hub over TLS (usually terminated at a proxy). Only
+# then: redirect to https, HSTS, secure cookies. A plain-HTTP stack on loopback (a local
+# `make serve`, the soak test) keeps working without it.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's decision (a submission to the browsers' lists that is
+    # slow to undo), not the software's; SECURE_HSTS_PRELOAD=1 opts in.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# gunicorn already marks requests as https from X-Forwarded-Proto, but only when the peer is
+# in FORWARDED_ALLOW_IPS. Set this ("HTTP_X_FORWARDED_PROTO,https") only behind other servers.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = tuple(env_list("SECURE_PROXY_SSL_HEADER"))
+# Proxies whose X-Forwarded-For names the client (logs, metrics allow-list, login lockout);
+# the same variable tells gunicorn whose X-Forwarded-Proto to believe. "*" trusts any peer.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): own origin only, no inline scripts or styles. A page
+# that needs an inline script or style marks it with nonce="{{ request.csp_nonce }}"; a view
+# that needs more (GraphiQL) widens its own policy with csp.decorators.csp_update.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": HTTPS,
+        **({"report-uri": os.environ["CSP_REPORT_URI"]} if os.environ.get("CSP_REPORT_URI")
+           else {}),
+    },
+}
+
+# Brute-force protection on every login (django-axes): after LOGIN_FAILURE_LIMIT failures for
+# one username from one address, that pair is locked for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # keep failed attempts only, not every successful login
+AXES_LOCKOUT_CALLABLE = "hub.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "hub.observability.client_ip"
+
+INSTALLED_APPS += ["csp", "axes"]
+# axes' backend must come first: it refuses locked-out attempts before any password check.
+AUTHENTICATION_BACKENDS = ["hub.security.LoginThrottleBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE = [
+    "hub.observability.RequestLogMiddleware",  # outermost: times and logs everything below
+    "hub.observability.ProbeMiddleware",  # /healthz, /readyz, /metrics before host checks
+    *MIDDLEWARE,
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes requires
+]
+
+# Readiness (/readyz): dotted paths to callables returning (ok, detail). Packages add theirs,
+# e.g. READINESS_CHECKS += ["graph.health.check_graph"].
+READINESS_CHECKS = ["hub.health.check_database", "hub.health.check_outbox"]
+READINESS_CHECKS.append("knowledge.index.check_search")
+READINESS_CHECKS.append("graph.health.check_graph")
+READY_OUTBOX_MAX_AGE_SECONDS = float(os.environ.get("READY_OUTBOX_MAX_AGE_SECONDS", "300"))
+
+# /metrics (Prometheus): from these addresses/networks, or with "Authorization: Bearer <token>".
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Where the GraphQL API answers; its operation names go into the access log.
+GRAPHQL_PATH = "/graphql"
+
+# Management commands `make serve` runs next to gunicorn and restarts when they exit
+# (hub.serve), e.g. "graph_sync". Comma-separated in the environment.
+SERVE_WORKERS = env_list("SERVE_WORKERS", "")
+
+# Logs: one JSON object per line (LOG_FORMAT=json, the default without DEBUG) with the
+# request id on every line written during a request; LOG_FORMAT=text for humans.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+LOGGING["formatters"] = {"default": formatter_config(LOG_FORMAT)}
+LOGGING["filters"] = {"request_id": {"()": "hub.logs.RequestIdFilter"}}
+LOGGING["handlers"]["console"].update(formatter="default", filters=["request_id"])
+LOGGING["loggers"]["hub.access"] = {"level": "INFO"}
+
+# GraphQL API (api/): see README "GraphQL-API".
+GRAPHENE = {
+    "SCHEMA": "api.schema.schema",
+    "MIDDLEWARE": [],
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+}
+API_MAX_PAGE_SIZE = 100
+API_MAX_DEPTH = int(os.environ.get("API_MAX_DEPTH", "15"))
+API_MAX_COST = int(os.environ.get("API_MAX_COST", "50000"))
+API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "60/m")
+API_RATE_LIMIT_AUTHENTICATED = os.environ.get("API_RATE_LIMIT_AUTHENTICATED", "600/m")
+API_TOKEN_TOUCH_SECONDS = int(os.environ.get("API_TOKEN_TOUCH_SECONDS", "60"))
+# Rate counters: local memory per process by default; a Redis URL shares them between workers.
+_RATELIMIT_CACHE_URL = os.environ.get("API_RATELIMIT_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATELIMIT_CACHE_URL}
+        if _RATELIMIT_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+if os.environ.get("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = os.environ["RATELIMIT_IP_META_KEY"]  # e.g. behind a proxy

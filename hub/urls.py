@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from hub import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
+    path("", include("web.urls")),
 ]

@@ -100,3 +100,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        """Store the password set after creation, so the user can log in (test client
+        force_login checks the session hash against the database)."""
+        if create and results:
+            instance.save(update_fields=["password"])

@@ -244,3 +244,8 @@ RETURN type(r) AS type, labels(a)[0] AS from_label, a.pk AS from_pk,
        labels(b)[0] AS to_label, b.pk AS to_pk, properties(r) AS props
 """
 """Every relationship of the given types with its ends, for graph_check."""
+
+PING: LiteralString = """
+RETURN 1 AS ok
+"""
+"""The cheapest round trip through the query engine, for /readyz."""

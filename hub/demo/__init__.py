@@ -22,6 +22,7 @@ from hub.demo.fictional import load_fictional
 from hub.demo.geography import load_municipalities
 from hub.demo.organizations import load_organizations
 from hub.demo.software import load_software
+from knowledge.demo import load_demo_articles
 
 # In dependency order: organisations before software (the KDN is also a vendor), everything
 # before the fictional layer that builds on it.
@@ -31,6 +32,7 @@ SECTIONS: dict[str, Callable[[], object]] = {
     "organizations": load_organizations,
     "software": load_software,
     "demo": load_fictional,
+    "articles": load_demo_articles,
 }
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from graph import check, client, cypher, discovery, projection, similarity
+from django.conf import settings
+
+from graph import check, client, cypher, discovery, health, projection, similarity
 from hub import services
 from hub.models import (
     Collaboration,
@@ -123,3 +125,4 @@ def _scenario() -> None:
     discovery.connections(newcomer.pk, other.pk)  # no shared intermediary: shortest paths
     discovery.connections(newcomer.pk, other.pk, members=True)
     check.check()
+    assert health.check_graph() == (True, {"engine": "neo4j" if settings.NEO4J_URI else "embedded"})

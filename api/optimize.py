@@ -1,0 +1,318 @@
+"""No N+1: plan `select_related` / `prefetch_related` from the fields a query selects.
+
+Each GraphQL type registers how its relation fields load (`register`): a forward relation is
+joined (`Join`), a list is prefetched with a queryset built for the viewer (`Prefetch`, so
+visibility rules apply inside the prefetch too), a computed value is annotated (`Annotate`).
+Root resolvers call `optimize(queryset, info, "Municipality")`; a page of 100 municipalities
+with their usages, software and vendors then runs a fixed number of queries whatever the
+page size.
+
+Lists inside objects are connections too. Their prefetch is sliced to the rows the page
+needs (plus one, for `hasNextPage`) with Django's window-function prefetch, so a popular
+product's thousands of usages are never all loaded; `totalCount` is a correlated COUNT
+subquery annotated on the parent row, in the same query. Relation resolvers call `related()`,
+which reads the prefetched rows or, when the object was loaded alone (`node(id:)`), loads them
+just for it with the same plan.
+
+Objects reached through a join (a usage's software, its vendor) cannot carry annotations of
+the main query; for them a hook on the queryset loads counts for all such objects in one
+grouped query right after the rows load.
+
+Other API modules (discovery, knowledge) call `register` for the fields they add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Prefetch as DjangoPrefetch
+from django.db.models.functions import Coalesce
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    IntValueNode,
+    StringValueNode,
+    VariableNode,
+)
+from graphql_relay import cursor_to_offset
+
+from hub.permissions import User
+
+DEFAULT_PAGE = 100  # graphene_django's RELAY_CONNECTION_MAX_LIMIT: a page when no `first`
+
+
+@dataclass(frozen=True)
+class Join:
+    """A forward foreign key: joined into the same query."""
+
+    path: str
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """A list shown as a connection. `back` is the lookup from the listed model to the
+    parent (Usage → Municipality: "municipality"), used to count per parent."""
+
+    path: str
+    type_name: str
+    queryset: Callable[[User], QuerySet]
+    back: str
+
+
+@dataclass(frozen=True)
+class Annotate:
+    """A computed value (a count) added to the query as `attr`."""
+
+    attr: str
+    expression: Callable[[User], Any]
+
+
+Plan = Join | Prefetch | Annotate
+_PLANS: dict[str, dict[str, Plan]] = {}
+
+
+def register(type_name: str, **fields: Plan) -> None:
+    """Declare how the relation fields of a GraphQL type load; other modules may add more."""
+    _PLANS.setdefault(type_name, {}).update(fields)
+
+
+def plan_for(type_name: str, name: str) -> Plan:
+    return _PLANS[type_name][name]
+
+
+@dataclass
+class Selection:
+    """The fields selected below one field (fragments merged, keyed by schema name) and the
+    arguments of each occurrence of that field."""
+
+    fields: dict[str, Selection] = field(default_factory=dict)
+    args: list[dict[str, Any]] = field(default_factory=list)
+
+    def nodes(self) -> Selection:
+        """The selection on the nodes of a connection (`edges { node { … } }`)."""
+        return self.fields.get("edges", Selection()).fields.get("node", Selection())
+
+    def rows_needed(self) -> int | None:
+        """Rows from the start a connection page needs; None if it needs them all (`last`)."""
+        needed = 0
+        for args in self.args or [{}]:
+            if args.get("last") is not None or args.get("before") is not None:
+                return None
+            start = args.get("offset") or 0
+            if args.get("after") is not None:
+                start += cursor_to_offset(args["after"]) + 1
+            needed = max(needed, start + (args.get("first") or DEFAULT_PAGE))
+        return needed
+
+
+def selection(info: GraphQLResolveInfo) -> Selection:
+    root = Selection()
+    for node in info.field_nodes:
+        root.args.append(_arguments(node, info.variable_values))
+        _merge(root, node.selection_set, info)
+    return root
+
+
+def _merge(target: Selection, selection_set, info: GraphQLResolveInfo) -> None:
+    if selection_set is None:
+        return
+    for item in selection_set.selections:
+        if isinstance(item, FieldNode):
+            child = target.fields.setdefault(item.name.value, Selection())
+            child.args.append(_arguments(item, info.variable_values))
+            _merge(child, item.selection_set, info)
+        elif isinstance(item, InlineFragmentNode):
+            _merge(target, item.selection_set, info)
+        elif isinstance(item, FragmentSpreadNode):
+            fragment = info.fragments.get(item.name.value)
+            if fragment is not None:
+                _merge(target, fragment.selection_set, info)
+
+
+def _arguments(node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+    """The paging arguments of a field (literals or variables); others are not needed here."""
+    out: dict[str, Any] = {}
+    for argument in node.arguments or ():
+        value = argument.value
+        if isinstance(value, VariableNode):
+            out[argument.name.value] = variables.get(value.name.value)
+        elif isinstance(value, IntValueNode):
+            out[argument.name.value] = int(value.value)
+        elif isinstance(value, StringValueNode):
+            out[argument.name.value] = value.value
+    return out
+
+
+def cache_attr(path: str) -> str:
+    return f"_api_{path.rsplit('__', 1)[-1]}"
+
+
+def count_attr(path: str) -> str:
+    return f"_api_count_{path.rsplit('__', 1)[-1]}"
+
+
+def _count_subquery(plan: Prefetch, user: User) -> Coalesce:
+    rows = (plan.queryset(user).filter(**{plan.back: OuterRef("pk")}).order_by()
+            .values(plan.back).annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _inner(plan: Prefetch, sel: Selection, user: User) -> tuple[QuerySet, int | None] | None:
+    """The queryset for a list and how many rows its page needs (None: all, for `last`);
+    None if no rows are needed at all (only `totalCount` was asked for)."""
+    if "edges" not in sel.fields and "pageInfo" not in sel.fields:
+        return None
+    inner = apply(plan.queryset(user), sel.nodes(), plan.type_name, user)
+    return inner, sel.rows_needed()
+
+
+def _sliced(inner: QuerySet, needed: int | None) -> QuerySet:
+    # One row beyond the page tells `hasNextPage` without counting.
+    return inner if needed is None else inner[: needed + 1]
+
+
+class _PlannedQuerySet(QuerySet):
+    """A queryset that, once its rows are loaded, runs hooks over them: counts and computed
+    values for objects reached through a join (which cannot be annotated in the same query)
+    are loaded for all rows at once."""
+
+    _api_hooks: tuple[Callable[[list], None], ...] = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._api_hooks = self._api_hooks
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache:
+            for hook in self._api_hooks:
+                hook(self._result_cache)
+
+
+def _with_hook(queryset: QuerySet, hook: Callable[[list], None]) -> QuerySet:
+    planned = queryset._chain()
+    if not isinstance(planned, _PlannedQuerySet):
+        planned.__class__ = type("Planned" + type(queryset).__name__,
+                                 (_PlannedQuerySet, type(queryset)), {})
+    planned._api_hooks = (*planned._api_hooks, hook)
+    return planned
+
+
+def _joined(rows: list, prefix: str) -> dict[Any, list[models.Model]]:
+    """The objects reached from rows through a select_related path, by primary key (each row
+    holds its own instance of a shared object)."""
+    found: dict[Any, list[models.Model]] = {}
+    for row in rows:
+        target = row
+        for attr in prefix.rstrip("_").split("__"):
+            target = getattr(target, attr, None)
+            if target is None:
+                break
+        if target is not None:
+            found.setdefault(target.pk, []).append(target)
+    return found
+
+
+def _count_hook(plan: Prefetch, prefix: str, user: User) -> Callable[[list], None]:
+    def attach(rows: list) -> None:
+        targets = _joined(rows, prefix)
+        counts = dict(plan.queryset(user).filter(**{f"{plan.back}__in": list(targets)})
+                      .order_by().values_list(plan.back).annotate(n=Count("pk")))
+        for pk, instances in targets.items():
+            for target in instances:
+                setattr(target, count_attr(plan.path), counts.get(pk, 0))
+    return attach
+
+
+def _annotate_hook(plan: Annotate, prefix: str, user: User) -> Callable[[list], None]:
+    def attach(rows: list) -> None:
+        targets = _joined(rows, prefix)
+        if not targets:
+            return
+        model = type(next(iter(targets.values()))[0])
+        values = dict(model.objects.filter(pk__in=list(targets))
+                      .annotate(**{plan.attr: plan.expression(user)})
+                      .values_list("pk", plan.attr))
+        for pk, instances in targets.items():
+            for target in instances:
+                setattr(target, plan.attr, values.get(pk))
+    return attach
+
+
+def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix: str = "") -> QuerySet:
+    plans = _PLANS.get(type_name, {})
+    for name, sub in sel.fields.items():
+        plan = plans.get(name)
+        if isinstance(plan, Join):
+            path = prefix + plan.path
+            queryset = apply(queryset.select_related(path), sub, plan.type_name, user,
+                             prefix=path + "__")
+        elif isinstance(plan, Prefetch):
+            planned = _inner(plan, sub, user)
+            if planned is not None:
+                queryset = queryset.prefetch_related(DjangoPrefetch(
+                    prefix + plan.path, queryset=_sliced(*planned), to_attr=cache_attr(plan.path)))
+            if "totalCount" in sub.fields:
+                if prefix:
+                    queryset = _with_hook(queryset, _count_hook(plan, prefix, user))
+                else:
+                    queryset = queryset.annotate(
+                        **{count_attr(plan.path): _count_subquery(plan, user)})
+        elif isinstance(plan, Annotate):
+            if prefix:
+                queryset = _with_hook(queryset, _annotate_hook(plan, prefix, user))
+            else:
+                queryset = queryset.annotate(**{plan.attr: plan.expression(user)})
+    return queryset
+
+
+def optimize(queryset: QuerySet, info: GraphQLResolveInfo, type_name: str, *,
+             connection: bool = True) -> QuerySet:
+    """Plan the loading of a root field's rows (a connection, or a single object)."""
+    sel = selection(info)
+    return apply(queryset, sel.nodes() if connection else sel, type_name, info.context.user)
+
+
+class Page(list):
+    """Rows of a list field, with the total number of rows (which may be more)."""
+
+    total: int
+
+
+def related(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: str) -> Page:
+    """The rows of a list field: prefetched, or loaded now for this one object."""
+    plan = plan_for(type_name, name)
+    assert isinstance(plan, Prefetch)
+    sel = selection(info)
+    user = info.context.user
+    rows = getattr(root, cache_attr(plan.path), None)
+    if rows is None:
+        planned = _inner(plan, sel, user)
+        rows = [] if planned is None else list(
+            _sliced(planned[0].filter(**{plan.back: root}), planned[1]))
+    page = Page(rows)
+    total = getattr(root, count_attr(plan.path), None)
+    if total is None and "totalCount" in sel.fields:
+        total = plan.queryset(user).filter(**{plan.back: root}).count()
+    page.total = len(rows) if total is None else total
+    return page
+
+
+def annotated(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: str) -> Any:
+    """An annotated value, or computed for this object alone if the query did not annotate it."""
+    plan = plan_for(type_name, name)
+    assert isinstance(plan, Annotate)
+    if hasattr(root, plan.attr):
+        return getattr(root, plan.attr)
+    return (type(root).objects.filter(pk=root.pk)
+            .annotate(**{plan.attr: plan.expression(info.context.user)})
+            .values_list(plan.attr, flat=True).first())

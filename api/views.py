@@ -1,0 +1,83 @@
+"""The /graphql endpoint: graphene-django's view plus token authentication, CSRF for
+browser sessions, rate limits, query limits, and errors with stable codes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext as _
+from graphene_django.views import GraphQLView
+from graphql import GraphQLError, specified_rules
+
+from api import auth, errors, limits, stack
+
+logger = logging.getLogger(__name__)
+
+
+def _error_response(status: int, message: str, code: str, **extensions: Any) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message,
+                                     "extensions": {"code": code, **extensions}}]},
+                        status=status)
+
+
+class ApiView(GraphQLView):
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            token = auth.authenticate(request)
+        except auth.TokenError as exc:
+            response = _error_response(401, exc.message, exc.code)
+            response["WWW-Authenticate"] = 'Bearer realm="kommunalhub"'
+            return response
+        if token is None and request.method == "POST" and request.user.is_authenticated:
+            # A browser session: the same CSRF protection as every other form of the site.
+            refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            if refused is not None:
+                return _error_response(403, _("CSRF-Prüfung fehlgeschlagen: Anfragen mit "
+                                              "Sitzung brauchen das CSRF-Token "
+                                              "(X-CSRFToken)."), errors.PERMISSION_DENIED)
+        refusal = limits.check_rate(request)
+        if refusal is not None:
+            response = JsonResponse({"errors": [refusal.error()]}, status=429)
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_middleware(self, request: HttpRequest):
+        # No graphene middleware: an empty list would still wrap every field's resolver.
+        return self.middleware or None
+
+    @classmethod
+    def can_display_graphiql(cls, request: HttpRequest, data) -> bool:
+        """GraphiQL for signed-in people, and for everyone in DEBUG."""
+        allowed = settings.DEBUG or request.user.is_authenticated
+        return allowed and super().can_display_graphiql(request, data)
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name,
+                                show_graphiql=False):
+        # The limits rule needs this request's variables (for page sizes and cost).
+        self.validation_rules = [*specified_rules, limits.limits_rule(variables)]
+        return stack.call(super().execute_graphql_request, request, data, query, variables,
+                          operation_name, show_graphiql)
+
+    @staticmethod
+    def format_error(error: Exception) -> dict[str, Any]:
+        """Every error carries `extensions.code`; unexpected exceptions are logged and
+        reported as INTERNAL_ERROR without their text (which may contain internals)."""
+        if not isinstance(error, GraphQLError):
+            return {"message": str(getattr(error, "message", error)),
+                    "extensions": {"code": errors.GRAPHQL_VALIDATION_FAILED}}
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            logger.error("GraphQL resolver failed at %s", error.path, exc_info=original)
+            return {"message": _("Interner Fehler. Er wurde protokolliert."),
+                    "path": error.path, "extensions": {"code": errors.INTERNAL_ERROR}}
+        formatted = error.formatted
+        extensions = dict(formatted.get("extensions") or {})
+        extensions.setdefault("code", errors.GRAPHQL_VALIDATION_FAILED
+                              if error.path is None else errors.INTERNAL_ERROR)
+        formatted["extensions"] = extensions
+        return formatted

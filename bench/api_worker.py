@@ -1,0 +1,87 @@
+"""In-process latencies of typical API queries, run by bench_api in a child process whose
+DATABASE_URL points at the benchmark database. Prints one JSON document."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import django
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    django.setup()
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from api import stack
+    from api.schema import schema
+    from bench.api_queries import PORTFOLIO_QUERY
+    from hub.models import Municipality, Software, Usage
+
+    rounds = int(sys.argv[1])
+    municipality = Municipality.objects.filter(state__code="05", kind="gemeinde").order_by("ags")[0]
+    popular = (Software.objects.annotate(n=Count("usages")).order_by("-n").first())
+    since = Usage.objects.order_by("-updated_at").values_list("updated_at", flat=True)[2000]
+    queries = {
+        "portfolios: 100 municipalities, all usages, software, vendor": (PORTFOLIO_QUERY,
+                                                                         {"state": "05"}),
+        "portfolios: 100 municipalities, first 10 usages each": (
+            PORTFOLIO_QUERY.replace("usages {", "usages(first: 10) {"), {"state": "05"}),
+        "municipality by AGS: profile, usages, memberships": ("""query($ags: String!) {
+            municipality(ags: $ags) { name kind population kreis { name } state { name }
+              usages { totalCount edges { node { status since satisfaction isConfirmed
+                software { name category { name } vendor { name } } operatedBy { name } } } }
+              memberships { edges { node { role organization { name kind } } } } } }""",
+                                                              {"ags": municipality.ags}),
+        "software by slug: usage count, 100 users with Kreis": ("""query($slug: String!) {
+            software(slug: $slug) { name usageCount vendor { name } category { name }
+              usages(first: 100) { totalCount edges { node { status
+                municipality { ags name kreis { name } state { code } } } } } } }""",
+                                                               {"slug": popular.slug}),
+        "catalogue: 100 products of a category with usage counts": ("""query($c: String!) {
+            softwareList(first: 100, category: $c, orderBy: "name") { totalCount edges { node {
+              name slug isOpenSource licence usageCount vendor { name } } } } }""",
+                                                                    {"c": popular.category.slug}),
+        "sync feed: 100 usages changed since, with keys": ("""query($since: DateTime!) {
+            usages(first: 100, changedSince: $since, orderBy: "-updatedAt") { totalCount
+              pageInfo { endCursor hasNextPage } edges { node { id status updatedAt
+                municipality { ags } software { slug } } } } }""", {"since": since.isoformat()}),
+    }
+    request = RequestFactory().post("/graphql")
+    out = []
+
+    def execute(query: str, variables: dict):
+        request.user, request.api_token, request._api_memo = AnonymousUser(), None, {}
+        # As the view does (api.stack: avoids CPython 3.11's frame-chunk thrashing).
+        result = stack.call(schema.execute, query, variable_values=variables,
+                            context_value=request)
+        if result.errors:
+            raise SystemExit(f"{query}: {result.errors}")
+        return result
+
+    for name, (query, variables) in queries.items():
+        for _ in range(3):  # warm-up: caches, SQLite pages
+            execute(query, variables)
+        samples, cpu = [], []
+        for _ in range(rounds):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            execute(query, variables)
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            result = execute(query, variables)
+        out.append({"name": name, "samples_ms": samples, "cpu_ms": cpu,
+                    "queries": len(captured.captured_queries),
+                    "nodes": json.dumps(result.data).count('"node"')})
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Server time of the web pages on the Germany-scale synthetic data set (hub.dataset).
+
+The issue's target: a municipality page with 60 usages renders in under 150 ms server time.
+Server time here is the whole Django request in process (middleware, view, queries, template)
+through the test client, without network or browser. The data lives in a throwaway test
+database (SQLite in memory, or `test_…` on PostgreSQL when DATABASE_URL points there).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Count, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.urls import reverse
+
+from bench.tables import Table, p50_p95
+from hub import dataset, permissions
+from hub.models import ACTIVE_STATUSES, Contact, Municipality, MunicipalityKind, Software, Usage
+
+TARGET_MS = 150.0
+USAGES_ON_PAGE = 60
+
+
+def run(*, quick: bool) -> list[Table]:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return _measure(quick=quick)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _measure(*, quick: bool) -> list[Table]:
+    size = {"municipalities": 800, "software": 300} if quick else {
+        "municipalities": 11_000, "software": 2_000}
+    started = time.perf_counter()
+    counts = dataset.generate(usages_per_municipality=40, seed=1, progress=False, **size)
+    setup = Table(f"Datensatz ({time.perf_counter() - started:.0f} s erzeugt)",
+                  ["Kommunen", "Kreise", "Software", "Nutzungen"])
+    setup.add(counts["municipalities"], counts["kreise"], counts["software"], counts["usages"])
+
+    municipality = _municipality_with(USAGES_ON_PAGE)
+    software = (Software.objects.annotate(n=Count("usages")).order_by("-n").first())
+    anonymous, member, editor = Client(), Client(), Client()
+    member.force_login(_member())
+    editor.force_login(_editor(municipality))
+    requests = 15 if quick else 40
+    table = Table(f"Serverzeit je Seite ({requests} Aufrufe, Ziel Kommunenseite < {TARGET_MS:.0f} ms "
+                  "p95; CPU = Prozesszeit, robust gegen fremde Last)",
+                  ["Seite", "Person", "Abfragen", "KB", "p50 ms", "p95 ms", "CPU p50 ms", "Ziel"])
+    pages = [
+        (f"Kommune mit {USAGES_ON_PAGE} Nutzungen",
+         reverse("municipality_detail", args=[municipality.ags]), True),
+        (f"Software ({software.usages.count()} Nutzungen)",
+         reverse("software_detail", args=[software.slug]), False),
+        ("Start", reverse("home"), False),
+        ("Suche live", reverse("search_live") + "?q=Synth", False),
+    ]
+    rows = [(label, url, is_target, persona, client) for label, url, is_target in pages
+            for persona, client in (("anonym", anonymous), ("Mitglied", member))]
+    rows.append((f"Meine Kommune: Tabelle ({USAGES_ON_PAGE} Zeilen)",
+                 reverse("editor_usages", args=[municipality.ags]), False, "Redaktion", editor))
+    for label, url, is_target, persona, client in rows:
+        queries, size, wall, cpu = _time(client, url, requests)
+        p50, p95 = p50_p95(wall)
+        verdict = ("ok" if p95 < TARGET_MS else "ÜBER ZIEL") if is_target else "–"
+        table.add(label, persona, queries, size // 1024, p50, p95, p50_p95(cpu)[0], verdict)
+    return [setup, table]
+
+
+def _municipality_with(n: int) -> Municipality:
+    """A Gemeinde topped up (or trimmed) to exactly n active usages, with two contacts."""
+    municipality = (Municipality.objects.exclude(kind=MunicipalityKind.KREIS)
+                    .annotate(n=Count("usages", filter=Q(usages__status__in=ACTIVE_STATUSES)))
+                    .order_by("-n").first())
+    active = municipality.usages.filter(status__in=ACTIVE_STATUSES)
+    have = active.count()
+    if have > n:
+        extra = list(active.order_by("-pk").values_list("pk", flat=True)[: have - n])
+        Usage.objects.filter(pk__in=extra).delete()
+    missing = Software.objects.exclude(usages__municipality=municipality)[: max(0, n - have)]
+    Usage.objects.bulk_create([Usage(municipality=municipality, software=s, is_demo=True)
+                               for s in missing])
+    for i in range(2):
+        Contact.objects.create(municipality=municipality, name=f"Ansprechperson {i}",
+                               email=f"it{i}@example.org", is_demo=True)
+    return municipality
+
+
+def _member():
+    user = get_user_model().objects.create_user("bench-member", "bench@example.org", "x")
+    user.groups.add(Group.objects.get_or_create(name=permissions.MEMBERS)[0])
+    return user
+
+
+def _editor(municipality: Municipality):
+    user = get_user_model().objects.create_user("bench-editor", "editor@example.org", "x")
+    permissions.grant_municipality_editor(user, municipality)
+    return user
+
+
+def _time(client: Client, url: str, n: int) -> tuple[int, int, list[float], list[float]]:
+    """(queries, bytes, wall-clock ms per request, CPU ms per request)."""
+    for _ in range(3):  # warm caches (templates, outline, query plans)
+        assert client.get(url).status_code == 200, url
+    with CaptureQueriesContext(connection) as captured:
+        size = len(client.get(url).content)
+    queries = len(captured)  # read now: the log is cleared by the next request
+    wall, cpu = [], []
+    for _ in range(n):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        assert response.status_code == 200
+    return queries, size, wall, cpu

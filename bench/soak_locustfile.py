@@ -1,0 +1,124 @@
+"""Locust user mix for the soak (bench/soak.py): readers on pages, search and GraphQL, and
+editors writing usages with read-write tokens. Every acknowledged write (a mutation answered
+with an object and no errors) is recorded so the soak can check it is in PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import random
+from collections import Counter
+
+from locust import HttpUser, between, events, task
+
+FIXTURES = json.load(open(os.environ["SOAK_FIXTURES"]))
+ACKED_FILE = os.environ["SOAK_ACKED"]
+ACKED: dict = {"created": [], "updated": {}}
+STATUS: Counter = Counter()
+TOKENS = itertools.cycle(FIXTURES["tokens"])
+WORDS = ["Rats", "Dokumenten", "Bürger", "Finanz", "Schul", "Meldewesen", "open", "Portal"]
+
+MUNICIPALITY_QUERY = """query($ags: String!) { municipality(ags: $ags) { name population
+  usages(first: 20) { totalCount edges { node { status software { name slug } } } } } }"""
+SOFTWARE_QUERY = """query($q: String) { softwareList(first: 20, search: $q) { totalCount
+  edges { node { name slug vendor { name } } } } }"""
+CREATE = """mutation($input: UsageCreateInput!) { usageCreate(input: $input) {
+  usage { id notes } errors { field code } } }"""
+UPDATE = """mutation($input: UsageUpdateInput!) { usageUpdate(input: $input) {
+  usage { id notes } errors { field code } } }"""
+
+
+@events.request.add_listener
+def _count_status(response=None, exception=None, **kwargs) -> None:
+    code = getattr(response, "status_code", None) or 0
+    STATUS["5xx" if code >= 500 else "exception" if code == 0 else f"{code // 100}xx"] += 1
+
+
+@events.test_stop.add_listener
+def _write_acked(**kwargs) -> None:
+    with open(ACKED_FILE, "w") as out:
+        json.dump({**ACKED, "status": STATUS}, out)
+
+
+def _pk(global_id: str) -> int:
+    return int(base64.b64decode(global_id).decode().split(":", 1)[1])
+
+
+class Reader(HttpUser):
+    """Someone browsing: pages, search, GraphQL reads (discovery once the graph is there)."""
+
+    weight = 4
+    wait_time = between(0.5, 2.0)
+
+    @task(3)
+    def municipality_page(self) -> None:
+        self.client.get(f"/kommunen/{random.choice(FIXTURES['ags'])}/", name="/kommunen/[ags]/")
+
+    @task(3)
+    def software_page(self) -> None:
+        self.client.get(f"/software/{random.choice(FIXTURES['software'])}/",
+                        name="/software/[slug]/")
+
+    @task(2)
+    def search(self) -> None:
+        self.client.get("/suche/", params={"q": random.choice(WORDS)}, name="/suche/?q=")
+
+    @task(3)
+    def graphql_municipality(self) -> None:
+        self._graphql("municipality", MUNICIPALITY_QUERY, {"ags": random.choice(FIXTURES["ags"])})
+
+    @task(2)
+    def graphql_software(self) -> None:
+        self._graphql("softwareList", SOFTWARE_QUERY, {"q": random.choice(WORDS)})
+
+    def _graphql(self, name: str, query: str, variables: dict, headers=None) -> dict | None:
+        with self.client.post("/graphql", json={"query": query, "variables": variables},
+                              headers=headers, name=f"/graphql {name}",
+                              catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+                return None
+            body = response.json()
+            if body.get("errors"):
+                response.failure(body["errors"][0].get("extensions", {}).get("code"))
+                return None
+            return body["data"]
+
+
+class Editor(Reader):
+    """A municipal editor with a read-write token: records and updates usages."""
+
+    weight = 1
+    wait_time = between(1.0, 3.0)
+
+    def on_start(self) -> None:
+        token = next(TOKENS)
+        self.ags = token["ags"]
+        self.headers = {"Authorization": f"Bearer {token['secret']}"}
+        self.mine: list[str] = []
+        self.serial = 0
+
+    @task(3)
+    def usage_create(self) -> None:
+        data = self._graphql("usageCreate", CREATE, {"input": {
+            "municipality": self.ags, "software": random.choice(FIXTURES["software"]),
+            "status": "PLANNED", "notes": "soak"}}, self.headers)
+        payload = data and data["usageCreate"]
+        if payload and payload["usage"] and not payload["errors"]:
+            self.mine.append(payload["usage"]["id"])
+            ACKED["created"].append(_pk(payload["usage"]["id"]))
+
+    @task(3)
+    def usage_update(self) -> None:
+        if not self.mine:
+            return
+        usage = random.choice(self.mine)
+        self.serial += 1
+        notes = f"soak update {id(self)}-{self.serial}"
+        data = self._graphql("usageUpdate", UPDATE, {"input": {"id": usage, "notes": notes}},
+                             self.headers)
+        payload = data and data["usageUpdate"]
+        if payload and payload["usage"] and not payload["errors"]:
+            ACKED["updated"][str(_pk(usage))] = notes

@@ -1,0 +1,153 @@
+"""The production stack for real: gunicorn with two workers, a supervised worker process,
+whitenoise's hashed static files, metrics summed over the workers, faults and shutdown."""
+
+import json
+import os
+import re
+import signal
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from hub.serve import Stack, free_port
+
+WORKER = "shell -c 'import time; time.sleep(600)'"  # a real management command that stays up
+
+
+def get(url: str, **headers: str):
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:  # 4xx/5xx: the test looks at status and body
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def wait_for(condition, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not reached")
+
+
+def healthz_served(stack) -> float:
+    _, _, text = get(stack.url + "/metrics")
+    return sum(s.value for family in text_string_to_metric_families(text.decode())
+               for s in family.samples if s.name == "kommunalhub_http_requests_total"
+               and s.labels["view"] == "healthz" and s.labels["status"] == "200")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(
+        f"/proc/{pid}/status").read_text().lower()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("stack")
+    log = (tmp_path / "stack.log").open("w")
+    stack = Stack(port=free_port(), web_concurrency=2, workers=[WORKER], stdout=log, stderr=log,
+                  env={"KOMMUNALHUB_VAR_DIR": str(tmp_path), "LOG_LEVEL": "INFO"})
+    with stack:
+        yield stack
+    log.close()
+
+
+def test_stack_serves_pages_static_files_and_probes(stack):
+    status, _, body = get(stack.url + "/readyz")
+    assert status == 200 and json.loads(body)["status"] == "ok", body
+    status, headers, page = get(stack.url + "/")
+    assert status == 200
+    assert "Content-Security-Policy" in headers
+    css = re.search(rb'href="(/static/hub/site\.[0-9a-f]{12}\.css)"', page)
+    assert css, "manifest storage names static files by their hash"
+    status, headers, _ = get(stack.url + css.group(1).decode(), **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert "immutable" in headers["Cache-Control"]
+
+
+def test_metrics_are_summed_over_the_gunicorn_workers(stack):
+    workers = stack.gunicorn_worker_pids()
+    assert len(workers) == 2
+    for paused in workers:
+        os.kill(paused, signal.SIGSTOP)  # so that the other one takes these requests
+        try:
+            for _ in range(15):
+                get(stack.url + "/healthz")
+        finally:
+            os.kill(paused, signal.SIGCONT)
+    files = {p.name for p in Path(stack.env["PROMETHEUS_MULTIPROC_DIR"]).glob("counter_*.db")}
+    assert files >= {f"counter_{pid}.db" for pid in workers}
+    assert healthz_served(stack) >= 30
+
+
+def test_a_killed_gunicorn_worker_is_replaced_and_its_counts_kept(stack):
+    for _ in range(10):
+        get(stack.url + "/healthz")
+    counted = healthz_served(stack)
+    before = sorted(stack.gunicorn_worker_pids())
+    for pid in before:  # whichever served them, its counts must survive its death
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda pid=pid: len(stack.gunicorn_worker_pids()) == 2
+                 and pid not in stack.gunicorn_worker_pids())
+    for _ in range(5):
+        assert get(stack.url + "/healthz")[0] == 200
+    assert healthz_served(stack) >= counted + 5
+
+
+def test_a_worker_process_that_dies_is_restarted(stack):
+    first, restarts = stack.pid("shell"), stack.procs["shell"].restarts
+    os.kill(first, signal.SIGKILL)
+    second = wait_for(lambda: stack.poll() is None and stack.pid("shell") not in (None, first)
+                      and stack.pid("shell"))
+    assert second != first
+    assert stack.procs["shell"].restarts == restarts + 1
+    assert stack.procs["shell"].exit_codes[-1] == -signal.SIGKILL
+    assert get(stack.url + "/healthz")[0] == 200  # the web never noticed
+
+
+def test_reload_replaces_every_process_while_serving(stack):
+    web, worker = set(stack.gunicorn_worker_pids()), stack.pid("shell")
+    stack.reload()
+    answered = []
+
+    def replaced():
+        stack.poll()
+        answered.append(get(stack.url + "/healthz")[0])
+        now = set(stack.gunicorn_worker_pids())
+        return (len(now) == 2 and not now & web and stack.pid("shell") not in (None, worker))
+
+    wait_for(replaced, timeout=40)
+    assert set(answered) == {200}
+    assert stack.procs["shell"].failures == 0  # a reload is not a crash: no backoff
+
+
+def test_stop_ends_every_process_and_logs_are_json(tmp_path):
+    log = (tmp_path / "stack.log").open("w")
+    stack = Stack(port=free_port(), web_concurrency=2, workers=[WORKER], stdout=log, stderr=log,
+                  env={"KOMMUNALHUB_VAR_DIR": str(tmp_path), "GUNICORN_ACCESS_LOG": "1"})
+    with stack:
+        pids = [stack.pid("gunicorn"), stack.pid("shell"), *stack.gunicorn_worker_pids()]
+        get(stack.url + "/", **{"X-Request-ID": "stack-test-1"})
+    log.close()
+    assert not any(alive(pid) for pid in pids)
+    lines = [json.loads(line) for line in (tmp_path / "stack.log").read_text().splitlines()
+             if line.startswith("{")]
+    for logger in ("hub.access", "gunicorn.access"):  # Django's line and gunicorn's
+        [line] = [line for line in lines
+                  if line.get("logger") == logger and line.get("path") == "/"]
+        assert line["request_id"] == "stack-test-1"
+        assert line["status"] == 200
+    assert any(line.get("message", "").startswith("Shutting down") for line in lines)

@@ -1,0 +1,282 @@
+"""Public pages: start page, lists and the pages of municipalities, software, services,
+organisations and collaborations. Reads only, through hub.selectors; what a visitor may see
+(members-only usages, contacts) is decided there, not here."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hub import permissions, selectors
+from hub.models import (
+    ACTIVE_STATUSES,
+    Municipality,
+    MunicipalityKind,
+    Service,
+    SoftwareCategory,
+    State,
+    Themenfeld,
+    Usage,
+    UsageStatus,
+)
+from web import germany
+from web.views import discovery
+
+PAGE_SIZE = 50
+# Above this many usages the software page shows a summary per Land and the rows of one Land.
+FULL_TABLE_LIMIT = 300
+# Above this many dots the map draws them as one path per status (no names on hover), which
+# keeps the page small for products used by thousands of municipalities.
+MAP_DOT_LIMIT = 400
+HOME_CACHE_SECONDS = 3600
+STATUS_ORDER = [UsageStatus.PRODUCTION, UsageStatus.PILOT, UsageStatus.PLANNED,
+                UsageStatus.EVALUATING, UsageStatus.RETIRED]
+
+
+def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("seite"))
+
+
+def _status_rows(counts: dict[str, int]) -> list[dict]:
+    total = sum(counts.values()) or 1
+    return [{"status": s, "label": UsageStatus(s).label, "count": counts.get(s, 0),
+             "percent": round(100 * counts.get(s, 0) / total)} for s in STATUS_ORDER]
+
+
+def _visibility_key(user) -> str:
+    if permissions.is_member(user):
+        return "members"
+    return f"user{user.pk}" if user.is_authenticated else "public"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The counts and the top products aggregate every usage in the country (a second at
+    Germany scale), so they are cached per visibility and per data version."""
+    version = selectors.hub_data_version()
+    stamp = f"{version[0]}-{version[1].timestamp()}" if version else "0"
+    key = f"web:home:{_visibility_key(request.user)}:{stamp}"
+    data = cache.get(key)
+    if data is None:
+        data = {"counts": selectors.hub_counts(),
+                "top": selectors.software_top_by_category(user=request.user),
+                # Article writes do not change the hub's data version: a newly published
+                # article appears after the next hub write or within HOME_CACHE_SECONDS.
+                "latest_articles": discovery.latest_articles(user=request.user)}
+        cache.set(key, data, HOME_CACHE_SECONDS)
+    return render(request, "web/home.html", data)
+
+
+# --- municipalities ---
+
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    filters = {"search": request.GET.get("q", "").strip(), "state": request.GET.get("land", ""),
+               "kind": request.GET.get("art", "")}
+    qs = selectors.municipality_list(filters={k: v for k, v in filters.items() if v})
+    return render(request, "web/municipality_list.html", {
+        "page": _page(request, qs), "filters": filters, "states": State.objects.all(),
+        "kinds": MunicipalityKind.choices,
+    })
+
+
+def _group_usages(usages: list[Usage]) -> list[tuple[SoftwareCategory, list[Usage]]]:
+    """By category (taxonomy order), inside by status (lifecycle order), then by name."""
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    groups: dict[int, list[Usage]] = {}
+    for usage in usages:
+        groups.setdefault(usage.software.category_id, []).append(usage)
+    result = [(rows[0].software.category,
+               sorted(rows, key=lambda u: (rank[u.status], u.software.name.lower())))
+              for rows in groups.values()]
+    return sorted(result, key=lambda item: (item[0].position, item[0].name))
+
+
+def _online_services(usages: list[Usage]) -> list[tuple[Service, list]]:
+    offered: dict[int, tuple[Service, list]] = {}
+    for usage in usages:
+        if usage.status not in (UsageStatus.PILOT, UsageStatus.PRODUCTION):
+            continue
+        for service in usage.services.all():
+            offered.setdefault(service.pk, (service, []))[1].append(usage.software)
+    return sorted(offered.values(), key=lambda item: item[0].name.lower())
+
+
+def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
+    municipality = selectors.municipality_get(ags=ags)
+    if municipality is None:
+        raise Http404
+    user = request.user
+    usages = list(selectors.municipality_usages(user=user, municipality=municipality))
+    contacts_visible = permissions.is_member(user) or permissions.can_edit_municipality(
+        user, municipality)
+    return render(request, "web/municipality_detail.html", {
+        "municipality": municipality,
+        "usage_groups": _group_usages(usages),
+        "status_rows": [r for r in _status_rows(Counter(u.status for u in usages)) if r["count"]],
+        "usage_count": len(usages),
+        "online_services": _online_services(usages),
+        "memberships": selectors.municipality_memberships(municipality=municipality),
+        "collaborations": list(selectors.municipality_collaborations(
+            user=user, municipality=municipality)),
+        "contacts_visible": contacts_visible,
+        "contacts": list(selectors.municipality_contacts(user=user, municipality=municipality))
+        if contacts_visible else [],
+        "children": list(selectors.municipality_children(municipality=municipality))
+        if municipality.kind == MunicipalityKind.KREIS else [],
+        "can_edit": permissions.can_record_usage(user, municipality),
+        **discovery.municipality_context(user=user, municipality=municipality),
+    })
+
+
+def municipality_compare(request: HttpRequest) -> HttpResponse:
+    texts = {"a": request.GET.get("a", "").strip(), "b": request.GET.get("b", "").strip()}
+    found = {side: selectors.municipality_resolve(text=text) for side, text in texts.items()}
+    chosen: dict[str, Municipality | None] = {
+        side: (rows[0] if len(rows) == 1 else None) for side, rows in found.items()}
+    context = {"texts": texts, "candidates": {s: r for s, r in found.items() if len(r) > 1},
+               "not_found": [s for s in texts if texts[s] and not found[s]],
+               "first": chosen["a"], "second": chosen["b"]}
+    if chosen["a"] and chosen["b"]:
+        context["comparison"] = selectors.municipality_compare(
+            user=request.user, first=chosen["a"], second=chosen["b"])
+    return render(request, "web/municipality_compare.html", context)
+
+
+# --- software ---
+
+def software_list(request: HttpRequest) -> HttpResponse:
+    filters = {"search": request.GET.get("q", "").strip(),
+               "category": request.GET.get("kategorie", "")}
+    qs = selectors.software_list(user=request.user,
+                                 filters={k: v for k, v in filters.items() if v})
+    qs = qs.order_by("category__position", "category__name", "name")
+    return render(request, "web/software_list.html", {
+        "page": _page(request, qs, 100), "filters": filters,
+        "categories": SoftwareCategory.objects.all(),
+    })
+
+
+def _by_state_and_kreis(usages: list[Usage]) -> list[tuple[State, list[tuple[Municipality | None, list[Usage]]]]]:
+    """Rows grouped by Land, then by Kreis (None: kreisfreie Städte and the Kreise themselves,
+    listed last), municipalities by name."""
+    states: dict[int, dict[int | None, list[Usage]]] = {}
+    for usage in usages:
+        m = usage.municipality
+        states.setdefault(m.state_id, {}).setdefault(m.parent_id, []).append(usage)
+    result = []
+    for kreise in states.values():
+        first = next(iter(kreise.values()))[0].municipality
+        groups = [(rows[0].municipality.parent, sorted(rows, key=lambda u: u.municipality.name))
+                  for rows in kreise.values()]
+        groups.sort(key=lambda g: (g[0] is None, g[0].name if g[0] else ""))
+        result.append((first.state, groups))
+    return sorted(result, key=lambda item: item[0].code)
+
+
+def _map(points) -> dict:
+    dots = []
+    for ags, name, latitude, longitude, status in points:
+        if germany.in_bounds(latitude, longitude):
+            x, y = germany.project(latitude, longitude)
+            dots.append({"ags": ags, "name": name, "x": x, "y": y, "status": status})
+    result = {"width": germany.WIDTH, "height": germany.HEIGHT,
+              "outline": germany.outline_path(), "count": len(dots), "dots": dots}
+    if len(dots) > MAP_DOT_LIMIT:
+        active = {UsageStatus.PRODUCTION, UsageStatus.PILOT}
+        result["dots"] = []
+        result["paths"] = {
+            "production": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] in active),
+            "planned": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] not in active),
+        }
+    return result
+
+
+def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    software = selectors.software_get(slug=slug)
+    if software is None:
+        raise Http404
+    user = request.user
+    by_state = selectors.software_usage_count_by_state(user=user, software=software)
+    total = sum(n for _code, _name, n in by_state)
+    state = request.GET.get("land", "")
+    show_rows = total <= FULL_TABLE_LIMIT or bool(state)
+    usages = list(selectors.software_usages(user=user, software=software, state=state or None)
+                  ) if show_rows else []
+    counts = selectors.usage_status_counts(user=user, software=software)
+    return render(request, "web/software_detail.html", {
+        "software": software,
+        "usage_total": total,
+        "by_state": by_state,
+        "selected_state": state,
+        "show_rows": show_rows,
+        "grouped": _by_state_and_kreis(usages),
+        "status_rows": _status_rows(counts),
+        "active_count": sum(counts[s] for s in ACTIVE_STATUSES),
+        "satisfaction": selectors.usage_satisfaction(user=user, software=software),
+        "map": _map(selectors.software_map_points(user=user, software=software)),
+        "can_ask": permissions.is_member(user),
+        **discovery.software_context(user=user, software=software),
+    })
+
+
+# --- services ---
+
+def service_list(request: HttpRequest) -> HttpResponse:
+    filters = {"search": request.GET.get("q", "").strip(),
+               "themenfeld": request.GET.get("themenfeld", "")}
+    qs = selectors.service_list(filters={"kind": "ozg", **{k: v for k, v in filters.items() if v}})
+    return render(request, "web/service_list.html", {
+        "page": _page(request, qs, 100), "filters": filters,
+        "themenfelder": Themenfeld.objects.all(),
+    })
+
+
+def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    service = selectors.service_by_pk(pk=pk)
+    if service is None:
+        raise Http404
+    offers = list(selectors.service_offers(user=request.user, service=service))
+    per_software = Counter(u.software for u in offers)
+    return render(request, "web/service_detail.html", {
+        "service": service,
+        "leika_services": list(service.leika_services.order_by("name"))
+        if service.kind == "ozg" else [],
+        "offers": offers,
+        "municipality_count": len({u.municipality_id for u in offers}),
+        "per_software": per_software.most_common(),
+    })
+
+
+# --- organisations and collaborations ---
+
+def organization_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    qs = selectors.organization_list(filters={"kind": request.GET.get("art", "")} if
+                                     request.GET.get("art") else None)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return render(request, "web/organization_list.html", {"page": _page(request, qs), "q": q})
+
+
+def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = selectors.organization_get(slug=slug)
+    if organization is None:
+        raise Http404
+    return render(request, "web/organization_detail.html", {
+        "organization": organization,
+        "memberships": list(selectors.organization_members(organization=organization)),
+        "products": list(organization.products.select_related("category").order_by("name")),
+        "contacts": list(selectors.organization_contacts(user=request.user,
+                                                         organization=organization)),
+        "contacts_visible": permissions.is_member(request.user),
+    })
+
+
+def collaboration_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    collaboration = selectors.collaboration_get(user=request.user, slug=slug)
+    if collaboration is None:
+        raise Http404
+    return render(request, "web/collaboration_detail.html", {"collaboration": collaboration})
