@@ -23,6 +23,7 @@ import fcntl
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import threading
 import time
@@ -70,6 +71,10 @@ class EmbeddedEngine:
     Files under `data_dir` (mode 0700): `graph.sock` (the only listener), `password` and
     `redis.conf` (0600; the password is never on a command line, where `ps` would show it),
     `redis.pid`, `redis.log`, `graph.rdb` (snapshot, so a restart does not need a rebuild).
+    Snapshots are taken at shutdown and after a rebuild only: a periodic one forks and
+    serialises the whole graph, which costs a core during a rebuild on a 2-core machine. An
+    engine that crashed comes back from an older snapshot; the projection notices (its
+    bookkeeping lags the outbox cursor) and rebuilds.
 
     `ensure()` reuses a running engine (pidfile names a live process, the socket answers
     PING with our password) or starts one. Only engines this process started are stopped,
@@ -219,7 +224,7 @@ class EmbeddedEngine:
             f'logfile "{self.log_path}"',
             "loglevel warning",
             "daemonize no",
-            "save 300 1 60 1000",
+            'save ""',  # snapshots at shutdown and after a rebuild, not in the middle of one
             "appendonly no",
             "stop-writes-on-bgsave-error no",
             "databases 1",
@@ -245,6 +250,7 @@ class EmbeddedEngine:
         )
         self._proc = proc
         _started.append(self)
+        _exit_on_sigterm()
         if not self._wait_ready(proc.pid, proc):
             self.stop(save=False)
             raise GraphUnavailable(
@@ -280,6 +286,21 @@ def _stop_started_engines() -> None:
             engine.stop()
 
 
+def _exit_on_sigterm() -> None:
+    """A process that started an engine must stop it when it is terminated: the default
+    SIGTERM kills Python without running atexit, which would leave the engine behind. Treat
+    it like Ctrl-C (KeyboardInterrupt: scripts unwind and exit, pytest stops the session and
+    runs its teardown), unless the program has its own handler (gunicorn, graph_sync)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -311,8 +332,11 @@ def _shutdown(socket_path: Path, password: str, *, save: bool) -> None:
                          socket_connect_timeout=2, socket_timeout=120, retry=_no_retry())
     try:
         client.shutdown(save=save, nosave=not save)
-    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, OSError):
-        pass  # already gone, or refused to save: the caller escalates
+    except redis.ResponseError:  # it could not save (disk full, directory gone): stop anyway
+        with contextlib.suppress(redis.RedisError, OSError):
+            client.shutdown(nosave=True)
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        pass  # already gone
     finally:
         client.close()
 
@@ -390,6 +414,8 @@ class FalkorBackend:
                 staging.clear()
             raise
         self._call("RENAME", staging.graph_name, self.graph_name)
+        with contextlib.suppress(Exception):  # a snapshot already in progress is fine
+            self._call("BGSAVE")
 
     def memory_bytes(self) -> int | None:
         info = self._connect().connection.info("memory")
@@ -493,7 +519,10 @@ class Neo4jBackend:
                 import neo4j
 
                 auth = (self.user, self.password) if self.password else None
-                self._driver = neo4j.GraphDatabase.driver(self.uri, auth=auth)
+                # a short connect timeout: a consumer running after commit must not hold a
+                # request for the driver's default 30 s when the server is down
+                self._driver = neo4j.GraphDatabase.driver(self.uri, auth=auth,
+                                                          connection_timeout=5.0)
             return self._driver
 
     def _execute(self, query: LiteralString, params: dict[str, Any] | None, routing: str) -> list[Row]:

@@ -155,12 +155,11 @@ def recommendations(municipality: int, *, first: int = 10, members: bool = False
     those neighbours; ties by number of neighbours, then slug."""
     backend = backend or get_backend()
     params: dict[str, Any] = {"pk": municipality, "first": _first(first), "members": members}
-    state = _state(backend, municipality)
-    if state is None:
-        return []
-    if state["similar_at"] is not None:
-        rows = backend.read(cypher.MATCH_RECOMMENDATIONS, params)
-    else:
+    rows = backend.read(cypher.MATCH_RECOMMENDATIONS, params)
+    if not rows:  # no stored neighbours: none yet (compute them now) or none at all
+        state = _state(backend, municipality)
+        if state is None or state["similar_at"] is not None:
+            return []
         neighbours = similar(municipality, first=TOP, backend=backend)
         params["neighbours"] = [[n.municipality, n.units] for n in neighbours]
         rows = backend.read(cypher.MATCH_RECOMMENDATIONS_FOR_NEIGHBOURS, params)

@@ -36,7 +36,11 @@ def graph_backend(graph_engine):
 
 @pytest.fixture
 def graph(graph_backend, db):
-    """An empty graph with its schema, as the process's backend, for one test."""
+    """An empty graph with its schema, as the process's backend, for one test (set again for
+    each test: other packages import these fixtures and their session copies may have set
+    a backend of their own since)."""
     graph_backend.clear()
     graph_backend.setup_schema()
-    return graph_backend
+    previous = client.set_backend(graph_backend)
+    yield graph_backend
+    client.set_backend(previous)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,22 @@ def test_failed_rebuild_leaves_the_old_graph_in_place(graph):
         staging.write("CREATE (:Meta {key: 'half'})")
         raise RuntimeError("database read failed")
     assert graph.read("MATCH (m:Meta) RETURN m.key AS k") == [{"k": "old"}]
+
+
+def test_engine_stops_when_the_process_that_started_it_is_terminated(engine_dir):
+    script = ("import sys, time, django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+              "'hub.settings'); django.setup(); from graph import client; "
+              f"e = client.EmbeddedEngine({str(engine_dir)!r}); e.ensure(); "
+              "print(e.pid(), flush=True); time.sleep(60)")
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    try:
+        pid = int(owner.stdout.readline())
+        assert client._alive(pid)
+        owner.terminate()
+        owner.wait(timeout=60)
+        assert not client._alive(pid)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        client.EmbeddedEngine(engine_dir).shutdown_running(save=False)

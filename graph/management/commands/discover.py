@@ -27,9 +27,16 @@ class Command(BaseCommand):
     help = _("Findet ähnliche Kommunen, Empfehlungen, Nutzer, Migrationspfade und Kontakte.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", help=_("als dieser Benutzer lesen (Standard: anonym)"))
-        parser.add_argument("--first", type=int, default=10)
         sub = parser.add_subparsers(dest="query", required=True)
+        original = sub.add_parser
+
+        def add_parser(name: str, **kwargs):  # every query takes --user and --first
+            query = original(name, **kwargs)
+            query.add_argument("--user", help=_("als dieser Benutzer lesen (Standard: anonym)"))
+            query.add_argument("--first", type=int, default=10, help=_("höchstens so viele"))
+            return query
+
+        sub.add_parser = add_parser
         similar = sub.add_parser("similar")
         similar.add_argument("ags")
         similar.add_argument("--same-state", action="store_true")
@@ -104,14 +111,15 @@ class Command(BaseCommand):
     def _recommendations(self, user, o) -> list[str]:
         hits = selectors.municipality_recommendations(
             user=user, municipality=self._municipality(o["ags"]), first=o["first"])
-        return [f"{h.score:9.6f}  {h.software.slug}  {len(h.used_by)} "
-                f"{_('ähnliche Kommunen')}, Ø {h.average_satisfaction or 0:.1f}" for h in hits]
+        return [f"{h.score:9.6f}  {h.software.slug}  {len(h.used_by)} {_('ähnliche Kommunen')}, "
+                f"Ø {'–' if h.average_satisfaction is None else f'{h.average_satisfaction:.1f}'}"
+                for h in hits]
 
     def _used_by(self, user, o) -> list[str]:
         kreis = self._municipality(o["kreis"])
         usages = selectors.software_used_by(
             user=user, software=self._software(o["slug"]), statuses=o["status"], state=o["state"],
-            kreis=kreis, service=self._service(o["service"]), first=200)
+            kreis=kreis, service=self._service(o["service"]), first=o["first"])
         return [f"{u.municipality.ags}  {u.municipality.name}  {u.get_status_display()}"
                 for u in usages]
 
