@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo --if-empty
+	DEBUG=1 $(PY) manage.py graph_sync --once
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Tests run with DEBUG off and a throwaway secret; var/ data of `make run` is not touched.

@@ -8,6 +8,7 @@ import enum
 import graphene
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
+from graphene.types.utils import yank_fields_from_attrs
 from graphene.utils.str_converters import to_snake_case
 from graphene_django.fields import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
@@ -131,3 +132,13 @@ class FilterConnectionField(PagingChecks, DjangoFilterConnectionField):
             raise errors.limit_error(errors.INVALID_FILTER,
                                      _("Ungültiger Filter: %(problems)s") % {"problems": problems})
         return filterset.qs
+
+
+def extend_type(object_type: type[graphene.ObjectType], fields: type) -> None:
+    """Add the graphene fields and `resolve_*` methods of `fields` to an existing type (the
+    GraphQL `extend type`); must run before the schema is built."""
+    for name, field in yank_fields_from_attrs(vars(fields), _as=graphene.Field).items():
+        object_type._meta.fields[name] = field
+    for name, value in vars(fields).items():
+        if name.startswith("resolve_"):
+            setattr(object_type, name, value)

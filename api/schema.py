@@ -27,27 +27,20 @@ from pathlib import Path
 
 import graphene
 from graphene import relay
-from graphene.types.utils import yank_fields_from_attrs
 
-from api.fields import NodeField
+from api.discovery import DiscoveryQuery
+from api.fields import NodeField, extend_type
 from api.hub_mutations import HubMutations
 from api.hub_types import HubQuery
+from api.knowledge import KnowledgeMutations, KnowledgeQuery
 
-QUERIES: list[type[graphene.ObjectType]] = [HubQuery]
-MUTATIONS: list[type[graphene.ObjectType]] = [HubMutations]
+__all__ = ["extend_type", "schema", "sdl", "export_schema", "build_schema"]
+
+QUERIES: list[type[graphene.ObjectType]] = [HubQuery, DiscoveryQuery, KnowledgeQuery]
+MUTATIONS: list[type[graphene.ObjectType]] = [HubMutations, KnowledgeMutations]
 TYPES: list[type] = []
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
-
-
-def extend_type(object_type: type[graphene.ObjectType], fields: type) -> None:
-    """Add the graphene fields and `resolve_*` methods of `fields` to an existing type (the
-    GraphQL `extend type`); must run before the schema is built."""
-    for name, field in yank_fields_from_attrs(vars(fields), _as=graphene.Field).items():
-        object_type._meta.fields[name] = field
-    for name, value in vars(fields).items():
-        if name.startswith("resolve_"):
-            setattr(object_type, name, value)
 
 
 def build_schema(queries: list[type], mutations: list[type], types: list[type]) -> graphene.Schema:

@@ -37,25 +37,35 @@ SCHEMA_FALKORDB: list[LiteralString] = [
     "CREATE INDEX FOR (n:Service) ON (n.pk)",
     "CREATE INDEX FOR (n:Collaboration) ON (n.pk)",
     "CREATE INDEX FOR (n:Meta) ON (n.key)",
+    # no such property: these only register the types before any query is planned
+    "CREATE INDEX FOR ()-[r:USES]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:MEMBER_OF]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:OFFERS]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:REPLACED_BY]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:IN_STATE]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:PART_OF]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:IN_CATEGORY]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:MADE_BY]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:OPERATED_BY]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:PARTICIPATES_IN]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:ABOUT]-() ON (r.type_registered)",
+    "CREATE INDEX FOR ()-[r:SIMILAR_TO]-() ON (r.type_registered)",
+]
+"""Range indexes for every node lookup by key: MERGE by `pk`, reads by `ags`/`slug`. Every
+relationship type gets an index on a property no relationship has, so that the type exists
+before the first query is planned:
+FalkorDB caches plans, and a pattern comprehension planned while its type did not exist yet
+keeps returning nothing afterwards (measured on 4.16: `size([(a)-[:S]->() | 1])` stays 0)."""
+
+KEYS_FALKORDB: list[LiteralString] = [
     "CREATE INDEX FOR ()-[r:USES]-() ON (r.pk)",
     "CREATE INDEX FOR ()-[r:MEMBER_OF]-() ON (r.pk)",
     "CREATE INDEX FOR ()-[r:OFFERS]-() ON (r.usage)",
     "CREATE INDEX FOR ()-[r:REPLACED_BY]-() ON (r.usage)",
-    # no such property: these only register the types before any query is planned
-    "CREATE INDEX FOR ()-[r:IN_STATE]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:PART_OF]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:IN_CATEGORY]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:MADE_BY]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:OPERATED_BY]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:PARTICIPATES_IN]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:ABOUT]-() ON (r.pk)",
-    "CREATE INDEX FOR ()-[r:SIMILAR_TO]-() ON (r.pk)",
 ]
-"""Range indexes for every lookup by key: MERGE by `pk`, reads by `ags`/`slug`, and the
-relationship keys the projection deletes or replaces by (a usage's USES/OFFERS/REPLACED_BY).
-Every relationship type gets an index so that it exists before the first query is planned:
-FalkorDB caches plans, and a pattern comprehension planned while its type did not exist yet
-keeps returning nothing afterwards (measured on 4.16: `size([(a)-[:S]->() | 1])` stays 0)."""
+"""The relationship keys the consumer deletes or replaces by (a usage's USES, OFFERS,
+REPLACED_BY; a membership). A rebuild creates them after the bulk load: maintaining them
+edge by edge costs a fifth of the load."""
 
 UNIQUE_FALKORDB: list[tuple[str, str]] = [
     ("Municipality", "pk"), ("State", "pk"), ("Organization", "pk"), ("Category", "pk"),
@@ -479,6 +489,9 @@ ORDER BY m.ags, m.pk
 position only if this equals the job's matrix order."""
 
 # ============================================================================ discovery
+# Each read binds its anchor node first (`MATCH (anchor {pk: $pk}) WITH anchor MATCH …`):
+# when the WHERE tests the other end, FalkorDB's planner starts there and scans every node of
+# that label (measured on the Germany-scale graph: 500 ms instead of 1 ms for MATCH_SIMILAR).
 # `$members`: the reader may see members-only usages (else public ones only). Scores are
 # integers in micro-units (see graph/similarity.py for why).
 
@@ -491,22 +504,28 @@ RETURN m.state AS state, m.kind AS kind, m.band AS band, m.kreis AS kreis,
 stored neighbour list exists and is complete."""
 
 MATCH_SIMILAR: LiteralString = """
-MATCH (m:Municipality {pk: $pk})-[r:SIMILAR_TO]->(o:Municipality)
-WHERE ($state IS NULL OR o.state = $state) AND ($kind IS NULL OR o.kind = $kind)
-  AND ($band IS NULL OR o.band = $band)
-WITH o, toInteger(round(r.score * 1000000)) AS units, r.shared AS shared
-RETURN o.pk AS pk, units, shared
+MATCH (m:Municipality {pk: $pk})
+WITH m
+OPTIONAL MATCH (m)-[r:SIMILAR_TO]->(o:Municipality)
+WHERE (NOT $same_state OR o.state = m.state) AND (NOT $same_kind OR o.kind = m.kind)
+  AND ($band IS NULL OR o.band = CASE WHEN $band = 'same' THEN m.band ELSE $band END)
+WITH m, o, toInteger(round(r.score * 1000000)) AS units, r.shared AS shared
 ORDER BY units DESC, o.ags
 LIMIT $first
+RETURN m.similar_at AS similar_at, m.similar_truncated AS truncated, o.pk AS pk, units, shared
 """
 """The shipped `similar`: read the precomputed SIMILAR_TO relationships (a few dozen per
-municipality) instead of expanding every shared product's users."""
+municipality) instead of expanding every shared product's users. One round trip returns
+the hits and whether the stored list exists and was cut at 50 (then a filter that leaves
+fewer than `first` hits needs MATCH_SIMILAR_ON_THE_FLY)."""
 
 MATCH_SIMILAR_ON_THE_FLY: LiteralString = """
-MATCH (m:Municipality {pk: $pk})-[u:USES]->(s:Software)<-[v:USES]-(o:Municipality)
+MATCH (m:Municipality {pk: $pk})
+WITH m
+MATCH (m)-[u:USES]->(s:Software)<-[v:USES]-(o:Municipality)
 WHERE u.in_use AND u.public AND v.in_use AND v.public AND o.pk <> m.pk
-  AND ($state IS NULL OR o.state = $state) AND ($kind IS NULL OR o.kind = $kind)
-  AND ($band IS NULL OR o.band = $band)
+  AND (NOT $same_state OR o.state = m.state) AND (NOT $same_kind OR o.kind = m.kind)
+  AND ($band IS NULL OR o.band = CASE WHEN $band = 'same' THEN m.band ELSE $band END)
 WITH o, s, toInteger(round(1000000.0 / log(toFloat(s.users_public)))) AS weight
 WITH o, toInteger(sum(weight)) AS units, collect(s.pk) AS shared
 RETURN o.pk AS pk, units, shared
@@ -555,7 +574,9 @@ LIMIT $first
 stored list does not exist yet."""
 
 MATCH_USED_BY: LiteralString = """
-MATCH (m:Municipality)-[u:USES]->(s:Software {pk: $pk})
+MATCH (s:Software {pk: $pk})
+WITH s
+MATCH (m:Municipality)-[u:USES]->(s)
 WHERE u.status IN $statuses AND (u.public OR $members)
   AND ($state IS NULL OR m.state = $state) AND ($kreis IS NULL OR m.kreis = $kreis)
   AND ($services IS NULL OR any(x IN u.services WHERE x IN $services))
@@ -568,7 +589,8 @@ LIMIT $first
 """Who uses a product, filtered by status, Land, Kreis and service; production first."""
 
 MATCH_USED_WITH: LiteralString = """
-MATCH (s:Software {pk: $pk})<-[u:USES]-(m:Municipality)-[v:USES]->(t:Software)
+MATCH (s:Software {pk: $pk})
+MATCH (s)<-[u:USES]-(m:Municipality)-[v:USES]->(t:Software)
 WHERE u.in_use AND v.in_use AND (u.public OR $members) AND (v.public OR $members)
   AND t.pk <> s.pk
 WITH s, t, count(m) AS together
@@ -596,8 +618,10 @@ MATCH (m:Municipality) RETURN count(m) AS n
 """N in the lift formula."""
 
 MATCH_OFFERED_BY: LiteralString = """
-MATCH (m:Municipality)-[o:OFFERS]->(x:Service)
-WHERE x.pk IN $services AND o.in_use AND (o.public OR $members)
+UNWIND $services AS service
+MATCH (x:Service {pk: service})
+MATCH (m:Municipality)-[o:OFFERS]->(x)
+WHERE o.in_use AND (o.public OR $members)
 WITH m, o.software AS software, collect(DISTINCT o.usage) AS usages
 RETURN m.pk AS municipality, software, usages
 ORDER BY m.ags, software
@@ -606,7 +630,8 @@ ORDER BY m.ags, software
 LeiKa services), with which product."""
 
 MATCH_REPLACED_BY: LiteralString = """
-MATCH (s:Software {pk: $pk})-[e:REPLACED_BY]->(t:Software)
+MATCH (s:Software {pk: $pk})
+MATCH (s)-[e:REPLACED_BY]->(t:Software)
 WHERE e.public OR $members
 WITH t, count(e) AS moves, collect(e.municipality) AS municipalities
 RETURN t.pk AS pk, moves, municipalities
@@ -615,7 +640,8 @@ ORDER BY moves DESC, t.slug
 """Migration paths away from a product: the successors of its retired usages, counted."""
 
 MATCH_REPLACES: LiteralString = """
-MATCH (t:Software)-[e:REPLACED_BY]->(s:Software {pk: $pk})
+MATCH (s:Software {pk: $pk})
+MATCH (t:Software)-[e:REPLACED_BY]->(s)
 WHERE e.public OR $members
 WITH t, count(e) AS moves, collect(e.municipality) AS municipalities
 RETURN t.pk AS pk, moves, municipalities
@@ -624,7 +650,9 @@ ORDER BY moves DESC, t.slug
 """Migration paths towards a product: what the municipalities that moved to it ran before."""
 
 MATCH_PLANNED_BY: LiteralString = """
-MATCH (m:Municipality)-[u:USES]->(s:Software {pk: $pk})
+MATCH (s:Software {pk: $pk})
+WITH s
+MATCH (m:Municipality)-[u:USES]->(s)
 WHERE u.status IN ['planned', 'evaluating'] AND (u.public OR $members)
   AND ($viewer IS NULL OR m.pk <> $viewer)
 WITH m, u,
@@ -637,16 +665,43 @@ ORDER BY joint DESC, nearness DESC, m.ags
 """Municipalities planning or evaluating a product: partners for a joint procurement first,
 then the nearest to the viewer (same Kreis, same Land)."""
 
+MATCH_CONNECTIONS_DIRECT: LiteralString = """
+MATCH (a:Municipality {pk: $source}), (b:Municipality {pk: $target})
+WITH a, b
+MATCH (a)-[r1:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES {link: true}]-(x)
+WITH a, b, r1, x
+MATCH (x)-[r2:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES {link: true}]-(b)
+RETURN [[labels(a)[0], a.pk], [labels(x)[0], x.pk], [labels(b)[0], b.pk]] AS nodes,
+       [type(r1), type(r2)] AS types
+"""
+"""Who can introduce whom, first step: the intermediaries both share (one hop). At Germany
+scale almost every pair shares a product, and this expansion from one side checked against
+the other takes a millisecond where allShortestPaths' breadth-first search takes 100–200."""
+
+MATCH_CONNECTIONS_DIRECT_MEMBERS: LiteralString = """
+MATCH (a:Municipality {pk: $source}), (b:Municipality {pk: $target})
+WITH a, b
+MATCH (a)-[r1:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES {link_members: true}]-(x)
+WITH a, b, r1, x
+MATCH (x)-[r2:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES {link_members: true}]-(b)
+RETURN [[labels(a)[0], a.pk], [labels(x)[0], x.pk], [labels(b)[0], b.pk]] AS nodes,
+       [type(r1), type(r2)] AS types
+"""
+"""The same one-hop step for members."""
+
 MATCH_CONNECTIONS: LiteralString = """
 MATCH (a:Municipality {pk: $source}), (b:Municipality {pk: $target})
 WITH a, b
 MATCH p = allShortestPaths((a)-[:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES*..6 {link: true}]-(b))
 RETURN [n IN nodes(p) | [labels(n)[0], n.pk]] AS nodes,
        [r IN relationships(p) | type(r)] AS types
+LIMIT $cap
 """
-"""Who can introduce whom, for readers who see public data: the shortest paths over shared
-IT providers (membership or operation), associations, collaborations and products in use.
-`link` marks the relationships that are public channels."""
+"""Who can introduce whom when no single intermediary exists, for readers who see public
+data: the shortest paths over shared IT providers (membership or operation), associations,
+collaborations and products in use. `link` marks the relationships that are public channels.
+`$cap` bounds the enumeration: two hops apart, two municipalities can have 10⁵ shortest paths
+through popular products."""
 
 MATCH_CONNECTIONS_MEMBERS: LiteralString = """
 MATCH (a:Municipality {pk: $source}), (b:Municipality {pk: $target})
@@ -654,6 +709,7 @@ WITH a, b
 MATCH p = allShortestPaths((a)-[:MEMBER_OF|OPERATED_BY|PARTICIPATES_IN|USES*..6 {link_members: true}]-(b))
 RETURN [n IN nodes(p) | [labels(n)[0], n.pk]] AS nodes,
        [r IN relationships(p) | type(r)] AS types
+LIMIT $cap
 """
 """The same for members, over members-only usages and collaborations too. Two texts because
 the filter must sit in the pattern and a property key cannot be a parameter."""

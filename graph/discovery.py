@@ -25,6 +25,7 @@ from hub import errors
 
 MAX_FIRST = 200
 MAX_HOPS = 3
+PATH_CAP = 1000  # shortest paths enumerated at most (two hops apart there can be 10⁵)
 
 
 @dataclass(frozen=True)
@@ -116,35 +117,31 @@ def similar(municipality: int, *, first: int = 10, same_state: bool = False,
     hits pass the filters, or the stored list holds every candidate. Otherwise (a narrow
     filter, first > 50, no stored list yet) the same ranking is computed in Cypher."""
     backend = backend or get_backend()
-    _first(first)
-    if population_band not in (None, "same", *bands.CODES):
-        raise ValidationError({"population_band": ValidationError(
-            _("Unbekannte Größenklasse „%(band)s“.") % {"band": population_band},
-            code=errors.INVALID)})
-    state = _state(backend, municipality)
-    if state is None:
-        return []
-    if population_band == "same":
-        population_band = state["band"]
-        if population_band is None:
-            return []
-    params = {"pk": municipality, "first": first, "band": population_band,
-              "state": state["state"] if same_state else None,
-              "kind": state["kind"] if same_kind else None}
-    if first <= TOP and state["similar_at"] is not None:
-        rows = backend.read(cypher.MATCH_SIMILAR, params)
-        if len(rows) >= first or not state["similar_truncated"]:
-            return [_similar_hit(r) for r in rows]
+    params = _similar_params(municipality, first, same_state, same_kind, population_band)
+    rows = backend.read(cypher.MATCH_SIMILAR, params) if first <= TOP else []
+    if rows:
+        hits = [_similar_hit(r) for r in rows if r["pk"] is not None]
+        if rows[0]["similar_at"] is not None and (len(hits) >= first or not rows[0]["truncated"]):
+            return hits
     return [_similar_hit(r) for r in backend.read(cypher.MATCH_SIMILAR_ON_THE_FLY, params)]
 
 
 def similar_on_the_fly(municipality: int, *, first: int = 10,
                        backend: GraphBackend | None = None) -> list[SimilarHit]:
     """`similar` computed in Cypher without the stored relationships (benchmark, checks)."""
-    params = {"pk": municipality, "first": _first(first), "band": None, "state": None,
-              "kind": None}
+    params = _similar_params(municipality, first, False, False, None)
     rows = (backend or get_backend()).read(cypher.MATCH_SIMILAR_ON_THE_FLY, params)
     return [_similar_hit(r) for r in rows]
+
+
+def _similar_params(municipality: int, first: int, same_state: bool, same_kind: bool,
+                    population_band: str | None) -> dict[str, Any]:
+    if population_band not in (None, "same", *bands.CODES):
+        raise ValidationError({"population_band": ValidationError(
+            _("Unbekannte Größenklasse „%(band)s“.") % {"band": population_band},
+            code=errors.INVALID)})
+    return {"pk": municipality, "first": _first(first), "same_state": same_state,
+            "same_kind": same_kind, "band": population_band}
 
 
 def _similar_hit(row: dict[str, Any]) -> SimilarHit:
@@ -269,7 +266,9 @@ def connections(source: int, target: int, *, max_hops: int = MAX_HOPS, first: in
 
     Paths are ordered by their relationship types (organisational channels sort before
     shared products: MEMBER_OF < OPERATED_BY < PARTICIPATES_IN < USES), then by their
-    nodes, and cut at `first`."""
+    nodes, and cut at `first`. One-hop paths come from a cheap two-step expansion; longer
+    ones from allShortestPaths, of which at most PATH_CAP are enumerated: beyond that many,
+    which ones are ranked is the engine's choice."""
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValidationError({"max_hops": ValidationError(
             _("„maxHops“ muss zwischen 1 und %(max)s liegen.") % {"max": MAX_HOPS},
@@ -277,8 +276,13 @@ def connections(source: int, target: int, *, max_hops: int = MAX_HOPS, first: in
     _first(first)
     if source == target:
         return []
-    query = cypher.MATCH_CONNECTIONS_MEMBERS if members else cypher.MATCH_CONNECTIONS
-    rows = (backend or get_backend()).read(query, {"source": source, "target": target})
+    backend = backend or get_backend()
+    params = {"source": source, "target": target, "cap": PATH_CAP}
+    direct = cypher.MATCH_CONNECTIONS_DIRECT_MEMBERS if members else cypher.MATCH_CONNECTIONS_DIRECT
+    rows = backend.read(direct, params)
+    if not rows and max_hops > 1:
+        query = cypher.MATCH_CONNECTIONS_MEMBERS if members else cypher.MATCH_CONNECTIONS
+        rows = backend.read(query, params)
     paths = {(tuple(r["types"]), tuple((label, pk) for label, pk in r["nodes"])) for r in rows}
     ordered = sorted(p for p in paths if len(p[0]) <= 2 * max_hops)
     return [PathHit(list(nodes), list(types)) for types, nodes in ordered[:first]]

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from guardian.admin import GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -145,7 +146,11 @@ class ContactAdmin(SimpleHistoryAdmin):
 def confirm_usages(modeladmin, request: HttpRequest, queryset: QuerySet[Usage]) -> None:
     for usage in queryset:
         services.usage_confirm(actor=request.user, usage=usage)
-    messages.success(request, _("%(n)d Nutzungen bestätigt.") % {"n": queryset.count()})
+    count = queryset.count()
+    messages.success(
+        request,
+        ngettext("%(n)d Nutzung bestätigt.", "%(n)d Nutzungen bestätigt.", count) % {"n": count},
+    )
 
 
 @admin.register(Usage)

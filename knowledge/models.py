@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from hub import errors
@@ -30,7 +31,7 @@ class ArticleKind(models.TextChoices):
 
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", _("Entwurf")
-    IN_REVIEW = "in_review", _("in Prüfung")
+    IN_REVIEW = "in_review", pgettext_lazy("article status", "in Prüfung")
     PUBLISHED = "published", _("veröffentlicht")
     ARCHIVED = "archived", _("archiviert")
 

@@ -4,7 +4,7 @@ un-namespaced so Django's auth views and the LOGIN_URL setting find theirs."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from web.views import ask, editor, pages, search
+from web.views import ask, editor, knowledge, pages, search, tools
 
 _account = "web/account/"
 
@@ -23,6 +23,16 @@ urlpatterns = [
     path("organisationen/", pages.organization_list, name="organization_list"),
     path("organisationen/<slug:slug>/", pages.organization_detail, name="organization_detail"),
     path("kooperationen/<slug:slug>/", pages.collaboration_detail, name="collaboration_detail"),
+    path("wissen/", knowledge.article_list, name="article_list"),
+    path("wissen/vorschau/", knowledge.article_preview, name="article_preview"),
+    path("wissen/<slug:slug>/", knowledge.article_detail, name="article_detail"),
+    path("wissen/<slug:slug>/bearbeiten/", knowledge.article_edit, name="article_edit"),
+    path("konto/api-tokens/", tools.api_tokens, name="api_tokens"),
+    path("konto/api-tokens/<int:pk>/widerrufen/", tools.api_token_revoke, name="api_token_revoke"),
+    path("meine-kommune/inventar-vorlage.csv", tools.inventory_template, name="inventory_template"),
+    path("meine-kommune/<str:ags>/import/", tools.inventory_upload, name="inventory_upload"),
+    path("meine-kommune/<str:ags>/import/anwenden/", tools.inventory_apply,
+         name="inventory_apply"),
     path("meine-kommune/", editor.overview, name="editor_overview"),
     path("meine-kommune/<str:ags>/", editor.dashboard, name="editor_dashboard"),
     path("meine-kommune/<str:ags>/nutzungen/", editor.usages, name="editor_usages"),

@@ -19,7 +19,7 @@ def _entries() -> list[tuple[str, str]]:
 
 def test_every_api_message_has_its_english_translation_compiled():
     entries = _entries()
-    assert len(entries) > 40
+    assert len(entries) > 30  # the hub's own messages live in hub/locale
     with translation.override("en"):
         missing = [source for source, english in entries if gettext(source) != english]
     assert missing == []

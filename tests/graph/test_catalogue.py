@@ -23,7 +23,7 @@ from hub.models import (
 from tests.graph import data
 from tests.graph.test_projection import _change_everything
 
-SCHEMA = {"SCHEMA_FALKORDB", "SCHEMA_NEO4J", "UNIQUE_FALKORDB"}
+SCHEMA = {"SCHEMA_FALKORDB", "KEYS_FALKORDB", "SCHEMA_NEO4J", "UNIQUE_FALKORDB"}
 
 
 def catalogue() -> dict[str, str]:
@@ -122,5 +122,7 @@ def _scenario() -> None:
     discovery.planned_by(software.pk, viewer=municipality.pk)
     discovery.connections(municipality.pk, other.pk)
     discovery.connections(municipality.pk, other.pk, members=True)
+    discovery.connections(newcomer.pk, other.pk)  # no shared intermediary: shortest paths
+    discovery.connections(newcomer.pk, other.pk, members=True)
     check.check()
     assert health.check_graph() == (True, {"engine": "neo4j" if settings.NEO4J_URI else "embedded"})

@@ -70,3 +70,31 @@ def scene(world) -> Scene:
 @pytest.fixture
 def nrw(db) -> State:
     return State.objects.get(code="05")
+
+
+# --- graph discovery on the pages (second UI pass) ---
+from graph import client as graph_client  # noqa: E402
+from tests.graph.conftest import graph, graph_backend, graph_engine  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def graph_offline(request, tmp_path_factory):
+    """Pages read the graph; tests that do not ask for the `graph` fixture get a real engine
+    client pointed at a directory where no engine runs (and may not start one), so they see
+    the hub as it is while the graph is down instead of starting an engine of their own."""
+    if "graph" in request.fixturenames:
+        yield None
+        return
+    backend = graph_client.FalkorBackend(
+        graph_client.EmbeddedEngine(tmp_path_factory.mktemp("nograph")), "none", autostart=False)
+    previous = graph_client.set_backend(backend)
+    yield backend
+    graph_client.set_backend(previous)
+    backend.close()
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    """A real search index of the test's own (pages with article search build it on demand)."""
+    settings.SEARCH_INDEX_DIR = tmp_path / "search"
+    return settings.SEARCH_INDEX_DIR

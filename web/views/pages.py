@@ -24,6 +24,7 @@ from hub.models import (
     UsageStatus,
 )
 from web import germany
+from web.views import discovery
 
 PAGE_SIZE = 50
 # Above this many usages the software page shows a summary per Land and the rows of one Land.
@@ -61,7 +62,10 @@ def home(request: HttpRequest) -> HttpResponse:
     data = cache.get(key)
     if data is None:
         data = {"counts": selectors.hub_counts(),
-                "top": selectors.software_top_by_category(user=request.user)}
+                "top": selectors.software_top_by_category(user=request.user),
+                # Article writes do not change the hub's data version: a newly published
+                # article appears after the next hub write or within HOME_CACHE_SECONDS.
+                "latest_articles": discovery.latest_articles(user=request.user)}
         cache.set(key, data, HOME_CACHE_SECONDS)
     return render(request, "web/home.html", data)
 
@@ -123,6 +127,7 @@ def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
         "children": list(selectors.municipality_children(municipality=municipality))
         if municipality.kind == MunicipalityKind.KREIS else [],
         "can_edit": permissions.can_record_usage(user, municipality),
+        **discovery.municipality_context(user=user, municipality=municipality),
     })
 
 
@@ -213,6 +218,7 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "satisfaction": selectors.usage_satisfaction(user=user, software=software),
         "map": _map(selectors.software_map_points(user=user, software=software)),
         "can_ask": permissions.is_member(user),
+        **discovery.software_context(user=user, software=software),
     })
 
 

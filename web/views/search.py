@@ -8,13 +8,19 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from hub import selectors
+from knowledge import search as knowledge_search
 
-KINDS = ("municipalities", "software", "services", "organizations")
+KINDS = ("municipalities", "software", "services", "organizations", "articles")
 
 
 def _results(request: HttpRequest, limit: int) -> tuple[str, dict[str, list]]:
     q = request.GET.get("q", "").strip()[:100]
     results = selectors.search_all(user=request.user, q=q, limit=limit)
+    # Articles come from the knowledge base's full-text index (hub.selectors searches names);
+    # its search_all would also cover the other kinds, but by another ranking than the lists.
+    results["articles"] = knowledge_search.search_articles(
+        user=request.user, query=q, limit=limit, facets=False).hits \
+        if len(q) >= selectors.SEARCH_MIN_LENGTH else []
     only = request.GET.get("art")
     if only in KINDS:
         results = {only: results[only]}

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from graph import selectors
 from hub.selectors import municipality_get, service_get, software_get
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         for line in lines:
             self.stdout.write(line)
-        self.stdout.write(_("%(n)s Treffer.") % {"n": len(lines)})
+        self.stdout.write(ngettext("%(n)s Treffer.", "%(n)s Treffer.", len(lines)) % {"n": len(lines)})
 
     # lookups ---------------------------------------------------------------------------
     @staticmethod

@@ -3,6 +3,7 @@ one municipality's row)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from graph import similarity
 from hub.selectors import municipality_get
@@ -21,7 +22,9 @@ class Command(BaseCommand):
             if place is None:
                 raise CommandError(_("Keine Kommune mit AGS %(ags)s.") % {"ags": municipality})
             written = similarity.recompute([place.pk])
-            self.stdout.write(_("%(n)s Nachbarn für %(m)s berechnet.") % {"n": written, "m": place})
+            self.stdout.write(ngettext(
+                "%(n)s Nachbar für %(m)s berechnet.", "%(n)s Nachbarn für %(m)s berechnet.", written
+            ) % {"n": written, "m": place})
             return
         report = similarity.run()
         self.stdout.write(_("Ähnlichkeit für %(m)s Kommunen berechnet: %(r)s Beziehungen in "

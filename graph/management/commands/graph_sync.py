@@ -8,6 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from graph import projection
 
@@ -39,4 +40,6 @@ class Command(BaseCommand):
                 break
             if not applied:
                 time.sleep(interval)
-        self.stdout.write(_("%(n)s Ereignisse in den Graphen übertragen.") % {"n": total})
+        self.stdout.write(ngettext(
+            "%(n)s Ereignis in den Graphen übertragen.", "%(n)s Ereignisse in den Graphen übertragen.", total
+        ) % {"n": total})
