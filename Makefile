@@ -16,7 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) node_modules/.package-lock.json
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DEBUG=1 $(PY) manage.py graph_sync --once
@@ -32,7 +32,7 @@ test: $(STAMP)
 test-sqlite: $(STAMP) browser-deps
 	$(TEST_ENV) $(PY) -m pytest -q
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) node_modules/.package-lock.json
 	$(TEST_ENV) $(PY) -m hub.pgtemp -- $(PY) -m pytest -q -m "not browser"
 
 # Browser tests (tests/web/browser, marker `browser`): Debian's Chromium, installed with apt
@@ -43,6 +43,8 @@ browser-deps: node_modules/.package-lock.json
 	@test -x $(CHROMIUM_PATH) || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 
+# GraphiQL's scripts and styles (served as static files, api/graphiql.py) come from npm too,
+# so `run`, `serve` and both test passes depend on this step.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
@@ -59,7 +61,7 @@ clean:
 # SERVE_WORKERS, supervised together by hub/serve.py. Needs SECRET_KEY, ALLOWED_HOSTS,
 # DATABASE_URL, ... from the environment (README, "Betrieb / Operations").
 .PHONY: serve
-serve: $(STAMP)
+serve: $(STAMP) node_modules/.package-lock.json
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m hub.serve
 
 # GraphQL API: refresh api/schema.graphql after schema changes; compile the API's messages.
