@@ -2,6 +2,12 @@
 `.similarityComputedAt`, `Software.usedBy`, `.usedWith`, `.replacedBy`, `.replaces`,
 `.plannedBy`, `Service.offeredBy` and the root `connections(fromAgs:, toAgs:)`.
 
+Every list is a Relay connection like the rest of the API (`totalCount`, `edges { node
+cursor }`, `pageInfo`, `first`/`after`), so the depth, page-size and cost limits apply to
+them too. The graph answers ranked, bounded lists (at most graph.discovery.MAX_FIRST = 200
+entries) whose top n is a prefix of the top n + k, so a page after a cursor is the top
+offset + first sliced, and `totalCount` counts the list up to that bound (`RankedList`).
+
 Thin on purpose: every resolver calls one graph selector (graph/selectors.py), which reads
 the graph, rehydrates from the database in the graph's order and applies visibility, so the
 API shows exactly what the web UI and `manage.py discover` show. The names are the ones
@@ -18,11 +24,12 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from graphql import GraphQLError
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode
+from graphql_relay import cursor_to_offset, offset_to_cursor
 
 from api import enums, hub_types, keys
-from api.errors import InputError, from_validation_error
-from api.fields import extend_type, plain
+from api.errors import INVALID_PAGINATION, InputError, from_validation_error, limit_error
+from api.fields import CountableConnection, check_pagination, extend_type, plain
 from graph import discovery as graph_discovery
 from graph import selectors
 from graph.client import GraphUnavailable
@@ -160,33 +167,178 @@ class Path(graphene.ObjectType):
         return len(root.relationships)
 
 
+
+# --- connections over ranked lists -------------------------------------------------------
+
+class RankedList:
+    """A discovery answer, read from the graph only as far as needed.
+
+    `fetch(n)` returns the top n (a bounded selector) or, with `bound=None`, the whole answer
+    (selectors without `first`). Rankings are deterministic with ties broken by key, so
+    the top n is a prefix of any longer top list: one read of the longest prefix asked for
+    serves the edges, the page info and the count. A read that returns fewer entries than
+    asked for is the whole answer (rows the person may not see are dropped before, in the
+    selectors, and the graph lagging behind the database by a moment could end a list early).
+    """
+
+    def __init__(self, fetch: Callable[[int], list], bound: int | None) -> None:
+        self._fetch, self.bound = graph_read(fetch), bound
+        self._items: list = []
+        self._asked = 0
+        self._complete = False
+
+    def top(self, n: int) -> list:
+        if self.bound is not None:
+            n = min(n, self.bound)
+        if n > self._asked and not self._complete:
+            self._items = self._fetch(n)
+            self._asked = n
+            self._complete = (self.bound is None or len(self._items) < n
+                              or n == self.bound)
+        return self._items[:n]
+
+    def count(self) -> int:
+        return len(self.top(self.bound if self.bound is not None else 1 << 30))
+
+
+class DiscoveryConnection(CountableConnection):
+    """A page of a ranked discovery list: edges, page info and count read lazily from one
+    `RankedList` (the resolver prefetches what the query selects, in one graph read)."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description=(
+        "Number of entries in the whole list; ranked lists (similar, recommendations, "
+        "usedBy, usedWith, connections) end after 200."))
+
+    ranked: RankedList
+    offset: int
+    first: int
+
+    def resolve_total_count(root, info) -> int:
+        return root.ranked.count()
+
+    def resolve_edges(root, info) -> list:
+        items = root.ranked.top(root.offset + root.first)[root.offset:]
+        return [type(root).Edge(node=item, cursor=offset_to_cursor(root.offset + i))
+                for i, item in enumerate(items)]
+
+    def resolve_page_info(root, info) -> graphene.relay.PageInfo:
+        end = root.offset + root.first
+        items = root.ranked.top(end + 1)
+        page = items[root.offset:end]
+        return graphene.relay.PageInfo(
+            has_next_page=len(items) > end, has_previous_page=root.offset > 0,
+            start_cursor=offset_to_cursor(root.offset) if page else None,
+            end_cursor=offset_to_cursor(root.offset + len(page) - 1) if page else None)
+
+
+def _connection(node: type[graphene.ObjectType], name: str) -> type[DiscoveryConnection]:
+    return type(name, (DiscoveryConnection,), {"Meta": type("Meta", (), {"node": node})})
+
+
+SimilarMunicipalityConnection = _connection(SimilarMunicipality, "SimilarMunicipalityConnection")
+RecommendationConnection = _connection(Recommendation, "RecommendationConnection")
+UsedByConnection = _connection(hub_types.Usage, "UsedByConnection")
+UsedWithConnection = _connection(UsedWith, "UsedWithConnection")
+OfferConnection = _connection(Offer, "OfferConnection")
+MigrationConnection = _connection(Migration, "MigrationConnection")
+PlanConnection = _connection(Plan, "PlanConnection")
+PathConnection = _connection(Path, "PathConnection")
+
+# Page sizes without `first`: the ranked top lists keep their short default; the others
+# (formerly answered whole) give the largest page the limits allow.
+TOP_PAGE = 10
+FULL_PAGE = 100
+
+
+def discovery_field(connection: type[DiscoveryConnection], *, first: int, description: str,
+                    **arguments) -> graphene.Field:
+    """A connection field with `first`/`after`. Nullable on purpose: an unreachable graph
+    engine nulls this field only (GRAPH_UNAVAILABLE) and the rest of the query answers."""
+    return graphene.Field(
+        connection, first=graphene.Int(default_value=first, description=(
+            "Page size (at most 100).")),
+        after=graphene.String(description="Cursor of the edge after which the page starts."),
+        description=description, **arguments)
+
+
+def _after(after: str | None) -> int:
+    if after is None:
+        return 0
+    offset = cursor_to_offset(after)
+    if offset is None or offset < 0:
+        raise limit_error(INVALID_PAGINATION, _("„after“ ist kein gültiger Cursor."))
+    return offset + 1
+
+
+def _selected(info) -> set[str]:
+    """Names selected on the connection field (through fragments too)."""
+    names: set[str] = set()
+    pending = [node.selection_set for node in info.field_nodes if node.selection_set]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None:
+                    pending.append(fragment.selection_set)
+    return names
+
+
+def ranked_page(connection: type[DiscoveryConnection], info, fetch: Callable[[int], list], *,
+                first: int | None, after: str | None, default: int,
+                bound: int | None = graph_discovery.MAX_FIRST) -> DiscoveryConnection:
+    """One page of `fetch`'s ranked list, prefetched in one graph read sized for what the
+    query selects: the page, one more for `hasNextPage`, or all of it for `totalCount`."""
+    first = _given(first, default)
+    check_pagination({"first": first})
+    page = connection()
+    page.ranked, page.offset, page.first = RankedList(fetch, bound), _after(after), first
+    wanted = _selected(info)
+    if "totalCount" in wanted:
+        page.ranked.count()
+    elif "pageInfo" in wanted:
+        page.ranked.top(page.offset + first + 1)
+    elif "edges" in wanted:
+        page.ranked.top(page.offset + first)
+    return page
+
+
 # --- fields on existing types ------------------------------------------------------------
 
 class MunicipalityDiscovery:
-    similar = graphene.List(
-        graphene.NonNull(SimilarMunicipality), required=True,
-        first=graphene.Int(default_value=10), same_state=graphene.Boolean(default_value=False),
+    similar = discovery_field(
+        SimilarMunicipalityConnection, first=TOP_PAGE,
+        same_state=graphene.Boolean(default_value=False),
         same_kind=graphene.Boolean(default_value=False), population_band=graphene.String(
             description="e.g. `20k-50k`; see `manage.py discover similar --help`."),
         description="Municipalities that run the same software, most similar first.")
-    recommendations = graphene.List(
-        graphene.NonNull(Recommendation), required=True, first=graphene.Int(default_value=10),
+    recommendations = discovery_field(
+        RecommendationConnection, first=TOP_PAGE,
         description="Products similar municipalities use and this one does not.")
     similarity_computed_at = graphene.String(
         description="When the stored similarity scores were computed (ISO 8601).")
 
-    @graph_read
     def resolve_similar(root: models.Municipality, info, first: int, same_state: bool,
-                        same_kind: bool, population_band: str | None = None):
-        return selectors.municipality_similar(
-            user=_user(info), municipality=root, first=_given(first, 10),
-            same_state=bool(same_state), same_kind=bool(same_kind),
-            population_band=population_band)
+                        same_kind: bool, population_band: str | None = None,
+                        after: str | None = None):
+        return ranked_page(
+            SimilarMunicipalityConnection, info, lambda n: selectors.municipality_similar(
+                user=_user(info), municipality=root, first=n, same_state=bool(same_state),
+                same_kind=bool(same_kind), population_band=population_band),
+            first=first, after=after, default=TOP_PAGE)
 
-    @graph_read
-    def resolve_recommendations(root: models.Municipality, info, first: int):
-        return selectors.municipality_recommendations(user=_user(info), municipality=root,
-                                                      first=_given(first, 10))
+    def resolve_recommendations(root: models.Municipality, info, first: int,
+                                after: str | None = None):
+        return ranked_page(
+            RecommendationConnection, info, lambda n: selectors.municipality_recommendations(
+                user=_user(info), municipality=root, first=n),
+            first=first, after=after, default=TOP_PAGE)
 
     @graph_read
     def resolve_similarity_computed_at(root: models.Municipality, info):
@@ -194,64 +346,75 @@ class MunicipalityDiscovery:
 
 
 class SoftwareDiscovery:
-    used_by = graphene.List(
-        graphene.NonNull(hub_types.Usage), required=True,
+    used_by = discovery_field(
+        UsedByConnection, first=FULL_PAGE,
         status=graphene.List(graphene.NonNull(enums.UsageStatus)),
         state=graphene.String(description="Land code, e.g. `NW`."),
         kreis=graphene.String(description="AGS of a Kreis."),
         service=graphene.String(description="LeiKa key or OZG id."),
-        first=graphene.Int(default_value=graph_discovery.MAX_FIRST),
-        description="Who uses it (with status), production first, then by AGS.")
-    used_with = graphene.List(
-        graphene.NonNull(UsedWith), required=True, first=graphene.Int(default_value=10),
+        description="Who uses it (with status), production first, then by AGS (the first "
+                    "200).")
+    used_with = discovery_field(
+        UsedWithConnection, first=TOP_PAGE,
         description="Products most often used together with it (by lift).")
-    replaced_by = graphene.List(graphene.NonNull(Migration), required=True,
-                                description="Where municipalities moved from this product.")
-    replaces = graphene.List(graphene.NonNull(Migration), required=True,
-                             description="What municipalities ran before moving to it.")
-    planned_by = graphene.List(
-        graphene.NonNull(Plan), required=True,
+    replaced_by = discovery_field(MigrationConnection, first=FULL_PAGE,
+                                  description="Where municipalities moved from this product.")
+    replaces = discovery_field(MigrationConnection, first=FULL_PAGE,
+                               description="What municipalities ran before moving to it.")
+    planned_by = discovery_field(
+        PlanConnection, first=FULL_PAGE,
         viewer=graphene.String(description="AGS to measure nearness from."),
         description="Municipalities planning or evaluating it; joint procurement first, "
                     "nearest first.")
 
-    @graph_read
     def resolve_used_by(root: models.Software, info, first: int, status=None,
                         state: str | None = None, kreis: str | None = None,
-                        service: str | None = None):
-        return selectors.software_used_by(
-            user=_user(info), software=root,
-            statuses=[plain(s) for s in status] if status else None, state=state,
-            kreis=_resolve("Municipality", kreis, "kreis"),
-            service=_resolve("Service", service, "service"),
-            first=_given(first, graph_discovery.MAX_FIRST))
+                        service: str | None = None, after: str | None = None):
+        kreis_place = _resolve("Municipality", kreis, "kreis")
+        offered = _resolve("Service", service, "service")
+        return ranked_page(
+            UsedByConnection, info, lambda n: selectors.software_used_by(
+                user=_user(info), software=root,
+                statuses=[plain(s) for s in status] if status else None, state=state,
+                kreis=kreis_place, service=offered, first=n),
+            first=first, after=after, default=FULL_PAGE)
 
-    @graph_read
-    def resolve_used_with(root: models.Software, info, first: int):
-        return selectors.software_used_with(user=_user(info), software=root,
-                                            first=_given(first, 10))
+    def resolve_used_with(root: models.Software, info, first: int, after: str | None = None):
+        return ranked_page(
+            UsedWithConnection, info, lambda n: selectors.software_used_with(
+                user=_user(info), software=root, first=n),
+            first=first, after=after, default=TOP_PAGE)
 
-    @graph_read
-    def resolve_replaced_by(root: models.Software, info):
-        return selectors.software_replaced_by(user=_user(info), software=root)
+    def resolve_replaced_by(root: models.Software, info, first: int, after: str | None = None):
+        return ranked_page(
+            MigrationConnection, info, lambda n: selectors.software_replaced_by(
+                user=_user(info), software=root),
+            first=first, after=after, default=FULL_PAGE, bound=None)
 
-    @graph_read
-    def resolve_replaces(root: models.Software, info):
-        return selectors.software_replaces(user=_user(info), software=root)
+    def resolve_replaces(root: models.Software, info, first: int, after: str | None = None):
+        return ranked_page(
+            MigrationConnection, info, lambda n: selectors.software_replaces(
+                user=_user(info), software=root),
+            first=first, after=after, default=FULL_PAGE, bound=None)
 
-    @graph_read
-    def resolve_planned_by(root: models.Software, info, viewer: str | None = None):
-        return selectors.software_planned_by(user=_user(info), software=root,
-                                             viewer=_resolve("Municipality", viewer, "viewer"))
+    def resolve_planned_by(root: models.Software, info, first: int, viewer: str | None = None,
+                           after: str | None = None):
+        place = _resolve("Municipality", viewer, "viewer")
+        return ranked_page(
+            PlanConnection, info, lambda n: selectors.software_planned_by(
+                user=_user(info), software=root, viewer=place),
+            first=first, after=after, default=FULL_PAGE, bound=None)
 
 
 class ServiceDiscovery:
-    offered_by = graphene.List(graphene.NonNull(Offer), required=True,
-                               description="Who offers the service online, with which software.")
+    offered_by = discovery_field(OfferConnection, first=FULL_PAGE,
+                                 description="Who offers the service online, with which software.")
 
-    @graph_read
-    def resolve_offered_by(root: models.Service, info):
-        return selectors.service_offered_by(user=_user(info), service=root)
+    def resolve_offered_by(root: models.Service, info, first: int, after: str | None = None):
+        return ranked_page(
+            OfferConnection, info, lambda n: selectors.service_offered_by(
+                user=_user(info), service=root),
+            first=first, after=after, default=FULL_PAGE, bound=None)
 
 
 extend_type(hub_types.Municipality, MunicipalityDiscovery)
@@ -260,17 +423,19 @@ extend_type(hub_types.Service, ServiceDiscovery)
 
 
 class DiscoveryQuery(graphene.ObjectType):
-    connections = graphene.List(
-        graphene.NonNull(Path), required=True, from_ags=graphene.String(required=True),
+    connections = discovery_field(
+        PathConnection, first=TOP_PAGE, from_ags=graphene.String(required=True),
         to_ags=graphene.String(required=True),
         max_hops=graphene.Int(default_value=graph_discovery.MAX_HOPS),
-        first=graphene.Int(default_value=10),
         description="Who can introduce whom: shortest paths via shared IT provider, "
                     "association, collaboration or shared software.")
 
-    @graph_read
-    def resolve_connections(root, info, from_ags: str, to_ags: str, max_hops: int, first: int):
-        return selectors.municipality_connections(
-            user=_user(info), source=_resolve("Municipality", from_ags, "fromAgs"),
-            target=_resolve("Municipality", to_ags, "toAgs"),
-            max_hops=_given(max_hops, graph_discovery.MAX_HOPS), first=_given(first, 10))
+    def resolve_connections(root, info, from_ags: str, to_ags: str, max_hops: int, first: int,
+                            after: str | None = None):
+        source = _resolve("Municipality", from_ags, "fromAgs")
+        target = _resolve("Municipality", to_ags, "toAgs")
+        hops = _given(max_hops, graph_discovery.MAX_HOPS)
+        return ranked_page(
+            PathConnection, info, lambda n: selectors.municipality_connections(
+                user=_user(info), source=source, target=target, max_hops=hops, first=n),
+            first=first, after=after, default=TOP_PAGE)

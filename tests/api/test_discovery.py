@@ -23,6 +23,10 @@ def generated(graph):  # noqa: F811
     projection.rebuild()
 
 
+def _nodes(connection: dict) -> list[dict]:
+    return [edge["node"] for edge in connection["edges"]]
+
+
 def _used_municipality() -> Municipality:
     return Municipality.objects.filter(usages__isnull=False).order_by("ags").first()
 
@@ -36,11 +40,12 @@ def test_similar_matches_the_selector_with_scores_and_evidence(generated, api, a
     place = _used_municipality()
     result = data_of(api("""query($ags: String!) { municipality(ags: $ags) {
         similarityComputedAt
-        similar(first: 5) { municipality { ags } score sharedSoftware { slug } } } }""",
+        similar(first: 5) { edges { node {
+            municipality { ags } score sharedSoftware { slug } } } } } }""",
                          {"ags": place.ags}))["municipality"]
     expected = selectors.municipality_similar(user=anonymous, municipality=place, first=5)
     assert expected
-    assert result["similar"] == [
+    assert _nodes(result["similar"]) == [
         {"municipality": {"ags": h.municipality.ags}, "score": pytest.approx(h.score),
          "sharedSoftware": [{"slug": s.slug} for s in h.shared_software]} for h in expected]
     assert result["similarityComputedAt"] == \
@@ -50,22 +55,25 @@ def test_similar_matches_the_selector_with_scores_and_evidence(generated, api, a
 def test_similar_filters_reach_the_selector(generated, api, anonymous):
     place = _used_municipality()
     result = data_of(api("""query($ags: String!) { municipality(ags: $ags) {
-        similar(first: 10, sameState: true, sameKind: true) { municipality { ags } score } } }""",
-                         {"ags": place.ags}))["municipality"]["similar"]
+        similar(first: 10, sameState: true, sameKind: true) {
+            edges { node { municipality { ags } score } } } } }""",
+                         {"ags": place.ags}))["municipality"]["similar"]["edges"]
     expected = selectors.municipality_similar(user=anonymous, municipality=place, first=10,
                                               same_state=True, same_kind=True)
-    assert [r["municipality"]["ags"] for r in result] == [h.municipality.ags for h in expected]
+    assert [e["node"]["municipality"]["ags"] for e in result] == \
+        [h.municipality.ags for h in expected]
 
 
 def test_recommendations_for_members_match_the_selector(generated, api_as, member):
     place = _used_municipality()
     result = data_of(api_as(member)("""query($ags: String!) { municipality(ags: $ags) {
-        recommendations(first: 5) { software { slug } score usedBy { ags }
-                                    averageSatisfaction } } }""",
+        recommendations(first: 5) { edges { node { software { slug } score usedBy { ags }
+                                                   averageSatisfaction } } } } }""",
                                     {"ags": place.ags}))["municipality"]["recommendations"]
     expected = selectors.municipality_recommendations(user=member, municipality=place, first=5)
     assert expected
-    assert result == [{"software": {"slug": r.software.slug}, "score": pytest.approx(r.score),
+    assert _nodes(result) == [{"software": {"slug": r.software.slug},
+                               "score": pytest.approx(r.score),
                        "usedBy": [{"ags": m.ags} for m in r.used_by],
                        "averageSatisfaction": (None if r.average_satisfaction is None
                                                else pytest.approx(r.average_satisfaction))}
@@ -75,8 +83,10 @@ def test_recommendations_for_members_match_the_selector(generated, api_as, membe
 def test_used_by_with_status_filter_hides_members_only_usages(generated, api, anonymous):
     product = _popular_software()
     result = data_of(api("""query($slug: String!) { software(slug: $slug) {
-        usedBy(status: [PRODUCTION]) { id status visibility municipality { ags } } } }""",
+        usedBy(status: [PRODUCTION]) { edges { node {
+            id status visibility municipality { ags } } } } } }""",
                          {"slug": product.slug}))["software"]["usedBy"]
+    result = _nodes(result)
     expected = selectors.software_used_by(user=anonymous, software=product,
                                           statuses=[UsageStatus.PRODUCTION])
     assert [r["municipality"]["ags"] for r in result] == [u.municipality.ags for u in expected]
@@ -87,9 +97,11 @@ def test_used_by_filters_by_state_and_kreis(generated, api, anonymous):
     usage = Usage.objects.filter(municipality__parent__isnull=False).order_by("pk").first()
     product, kreis = usage.software, usage.municipality.parent
     result = data_of(api("""query($slug: String!, $kreis: String!, $state: String!) {
-        software(slug: $slug) { usedBy(kreis: $kreis, state: $state) { municipality { ags } } } }""",
+        software(slug: $slug) { usedBy(kreis: $kreis, state: $state) {
+            edges { node { municipality { ags } } } } } }""",
                          {"slug": product.slug, "kreis": kreis.ags,
                           "state": kreis.state.code}))["software"]["usedBy"]
+    result = _nodes(result)
     expected = selectors.software_used_by(user=anonymous, software=product, kreis=kreis,
                                           state=kreis.state.code)
     assert [r["municipality"]["ags"] for r in result] == [u.municipality.ags for u in expected]
@@ -97,18 +109,19 @@ def test_used_by_filters_by_state_and_kreis(generated, api, anonymous):
 
 def test_used_by_with_unknown_kreis_is_not_found(generated, api):
     result = api("""{ softwareList(first: 1) { edges { node {
-        usedBy(kreis: "99999999") { id } } } } }""")
+        usedBy(kreis: "99999999") { edges { node { id } } } } } } }""")
     assert codes_of(result) == ["NOT_FOUND"]
 
 
 def test_used_with_and_migrations_match_the_selectors(generated, api_as, member):
     product = _popular_software()
     result = data_of(api_as(member)("""query($slug: String!) { software(slug: $slug) {
-        usedWith(first: 5) { software { slug } lift together users }
-        replacedBy { software { slug } count municipalities { ags } }
-        replaces { software { slug } count }
-        plannedBy { municipality { ags } jointProcurement nearness } } }""",
+        usedWith(first: 5) { edges { node { software { slug } lift together users } } }
+        replacedBy { edges { node { software { slug } count municipalities { ags } } } }
+        replaces { edges { node { software { slug } count } } }
+        plannedBy { edges { node { municipality { ags } jointProcurement nearness } } } } }""",
                                     {"slug": product.slug}))["software"]
+    result = {name: _nodes(connection) for name, connection in result.items()}
     assert result["usedWith"] == [
         {"software": {"slug": w.software.slug}, "lift": pytest.approx(w.lift),
          "together": w.together, "users": w.users}
@@ -131,16 +144,20 @@ def test_some_software_has_migration_paths(generated, api, anonymous):
              if selectors.software_replaced_by(user=anonymous, software=s)]
     assert moved, "the generated data set has retired usages with successors"
     result = data_of(api("""query($slug: String!) { software(slug: $slug) {
-        replacedBy { software { slug } count } } }""", {"slug": moved[0].slug}))
-    assert result["software"]["replacedBy"][0]["count"] >= 1
+        replacedBy { totalCount edges { node { software { slug } count } } } } }""",
+                         {"slug": moved[0].slug}))["software"]["replacedBy"]
+    assert result["totalCount"] == len(result["edges"]) >= 1
+    assert result["edges"][0]["node"]["count"] >= 1
 
 
 def test_offered_by_matches_the_selector(generated, api, anonymous):
     service = Service.objects.filter(usages__isnull=False, leika_key__isnull=False) \
         .exclude(leika_key="").order_by("pk").first()
     result = data_of(api("""query($key: String!) { service(leikaKey: $key) {
-        offeredBy { municipality { ags } software { slug } usages { status } } } }""",
+        offeredBy { edges { node { municipality { ags } software { slug }
+                                   usages { status } } } } } }""",
                          {"key": service.leika_key}))["service"]["offeredBy"]
+    result = _nodes(result)
     expected = selectors.service_offered_by(user=anonymous, service=service)
     assert [(o["municipality"]["ags"], o["software"]["slug"]) for o in result] == \
         [(o.municipality.ags, o.software.slug) for o in expected]
@@ -160,10 +177,11 @@ def test_connections_return_paths_with_nodes_and_relationship_types(generated, a
     assert found, "some pair of municipalities is connected"
     source, target, expected = found
     result = data_of(api("""query($a: String!, $b: String!) {
-        connections(fromAgs: $a, toAgs: $b, maxHops: 3) { length relationships
+        connections(fromAgs: $a, toAgs: $b, maxHops: 3) { edges { node { length relationships
           nodes { __typename ... on Municipality { ags } ... on Software { slug }
-                  ... on Organization { slug } ... on Collaboration { slug } } } }""",
+                  ... on Organization { slug } ... on Collaboration { slug } } } } } }""",
                          {"a": source.ags, "b": target.ags}))["connections"]
+    result = _nodes(result)
     assert [p["relationships"] for p in result] == [c.relationships for c in expected]
     first = result[0]
     assert first["nodes"][0] == {"__typename": "Municipality", "ags": source.ags}
@@ -174,7 +192,7 @@ def test_connections_return_paths_with_nodes_and_relationship_types(generated, a
 def test_connections_refuse_too_many_hops(generated, api):
     places = list(Municipality.objects.order_by("ags")[:2])
     result = api("""query($a: String!, $b: String!) { connections(fromAgs: $a, toAgs: $b,
-        maxHops: 9) { length } }""", {"a": places[0].ags, "b": places[1].ags})
+        maxHops: 9) { edges { node { length } } } }""", {"a": places[0].ags, "b": places[1].ags})
     assert codes_of(result) == ["OUT_OF_RANGE"]
 
 
@@ -182,13 +200,16 @@ def test_unreachable_graph_engine_is_a_graph_unavailable_error(db, api, world, t
     down = client.FalkorBackend(client.EmbeddedEngine(tmp_path / "down"), "g", autostart=False)
     previous = client.set_backend(down)
     try:
-        result = api("""{ municipality(ags: "05158004") { name similar { score } } }""")
+        result = api("""{ municipality(ags: "05158004") { name
+            similar { edges { node { score } } } } }""")
     finally:
         client.set_backend(previous)
         down.close()
     assert api.last.status_code == 200
     assert codes_of(result) == ["GRAPH_UNAVAILABLE"]
     assert result["errors"][0]["path"] == ["municipality", "similar"]
+    # Only the discovery field is null; the rest of the query answers.
+    assert result["data"] == {"municipality": {"name": "Erkrath", "similar": None}}
 
 
 def _readme_discovery_examples() -> list[str]:
@@ -216,7 +237,8 @@ def test_graph_unavailable_message_is_translated(db, api, world, tmp_path):
     down = client.FalkorBackend(client.EmbeddedEngine(tmp_path / "down"), "g", autostart=False)
     previous = client.set_backend(down)
     try:
-        result = api('{ municipality(ags: "05158004") { similar { score } } }', language="en")
+        result = api('{ municipality(ags: "05158004") { similar { totalCount } } }',
+                     language="en")
     finally:
         client.set_backend(previous)
         down.close()
