@@ -157,6 +157,13 @@ STORAGES = {
         )
     },
 }
+# GraphiQL's scripts and styles come from node_modules (npm ci), served as our own static
+# files by api.graphiql.GraphiQLFinder (README, "GraphQL-API").
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "api.graphiql.GraphiQLFinder",
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kommunalhub@localhost")
@@ -311,12 +318,6 @@ GRAPHENE = {
     "RELAY_CONNECTION_MAX_LIMIT": 100,
 }
 API_MAX_PAGE_SIZE = 100
-# GraphiQL's scripts and styles: from node_modules (npm ci), served as our own static files.
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "api.graphiql.GraphiQLFinder",
-]
 API_MAX_DEPTH = int(os.environ.get("API_MAX_DEPTH", "15"))
 API_MAX_COST = int(os.environ.get("API_MAX_COST", "50000"))
 API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "60/m")
