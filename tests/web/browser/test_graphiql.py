@@ -1,5 +1,6 @@
 """GraphiQL in Chromium under the production Content-Security-Policy: a signed-in member
-opens /graphql, runs a query and sees the answer; nothing is fetched from another origin
+opens /graphql, runs a query and sees the answer, opens the docs and the explorer plugin;
+nothing is fetched from another origin
 and the browser reports no CSP violation or script error."""
 
 import re
@@ -33,5 +34,10 @@ def test_graphiql_runs_a_query_without_csp_violations(page, live_server, scene, 
     expect(result).to_contain_text('"name": "Erkrath"')
     expect(result).to_contain_text('"totalCount": 2')
     screenshot(page)
+    page.get_by_role("button", name="Show Documentation Explorer").click()
+    expect(page.locator(".graphiql-doc-explorer")).to_contain_text("Query")
+    page.get_by_role("button", name="Show GraphiQL Explorer").click()
+    expect(page.locator(".graphiql-explorer-root")).to_contain_text("municipality")
+    screenshot(page, "explorer")
     assert problems == []
     assert origins == {urlsplit(live_server.url).netloc}
