@@ -1,7 +1,7 @@
 """GraphiQL in Chromium under the production Content-Security-Policy: a signed-in member
 opens /graphql, runs a query and sees the answer, opens the docs and the explorer plugin;
-nothing is fetched from another origin
-and the browser reports no CSP violation or script error."""
+nothing is fetched from another origin and the browser reports no CSP violation or script
+error."""
 
 import re
 from urllib.parse import quote, urlsplit
