@@ -48,7 +48,8 @@ def test_validation_errors_are_shown_in_english_with_the_switch(client, scene, m
     client.force_login(member)
     client.cookies["django_language"] = "en"
     page = html(_new(client, title="   ", software="gibt-es-nicht"))
-    assert "„gibt-es-nicht“ was not found." in page
+    assert "“gibt-es-nicht” was not found." in page
+    assert "This field is required." in page
     assert 'id="a-title-error">' in page
 
 
