@@ -33,9 +33,17 @@ SOFTWARE_RADIUS = 130.0
 PEER_RADIUS = 232.0
 MAX_SOFTWARE = 8
 MAX_PEERS = 8
-SOFTWARE_LABEL_CHARS = 14
-PEER_LABEL_CHARS = 18
+LINE_CHARS = 14  # wrap names at about this many characters
+MAX_LINES = 3
+LINE_HEIGHT = 17
 IN_USE = (UsageStatus.PILOT, UsageStatus.PRODUCTION)
+
+
+@dataclass(frozen=True)
+class Line:
+    x: float
+    y: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,11 @@ class Node:
     kind: str  # "centre", "software" or "peer"
     key: str  # AGS or slug
     name: str
-    label: str  # `name`, shortened for the picture
     url: str
     x: float
     y: float
-    label_x: float
-    label_y: float
+    lines: tuple[Line, ...]  # the name, wrapped (never cut: it is part of the link's name)
+    anchor: str  # text-anchor of the lines
     links: int  # software: peers sharing it; peer: products shared; centre: products
 
 
@@ -107,8 +114,34 @@ def own_software(usages: Iterable[Usage]) -> list[Software]:
     return list(found.values())
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+def wrap(text: str, width: int = LINE_CHARS, most: int = MAX_LINES) -> list[str]:
+    """Words into lines of about `width` characters, at most `most` lines (the last one
+    takes the rest): screen readers and axe compare the visible text with the link's name."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        elif len(lines) < most:
+            lines.append(word)
+        else:
+            lines[-1] += " " + word
+    return lines or [text]
+
+
+def _label(x: float, y: float, angle: float, text: str, sideways: bool) -> tuple[tuple[Line, ...], str]:
+    """Lines pointing away from the centre: beside the dot on the left and right (when
+    `sideways`), else above or below it."""
+    lines = wrap(text)
+    dx, dy = math.cos(angle), math.sin(angle)
+    if sideways and abs(dx) > 0.5:
+        top = y + 5 - (len(lines) - 1) * LINE_HEIGHT / 2
+        x, anchor = x + (18 if dx > 0 else -18), "start" if dx > 0 else "end"
+    else:
+        top = y + 30 if dy > 0 else y - 20 - (len(lines) - 1) * LINE_HEIGHT
+        anchor = "middle"
+    return tuple(Line(round(x, 1), round(top + i * LINE_HEIGHT, 1),
+                      line + (" " if i < len(lines) - 1 else ""))
+                 for i, line in enumerate(lines)), anchor
 
 
 def _point(angle: float, radius: float) -> tuple[float, float]:
@@ -143,18 +176,16 @@ def build(*, municipality: Municipality, software: Iterable[Software],
             for peer, products in shared]
     kept = [(peer, products) for peer, products in kept if products][:max_peers]
 
-    centre = Node("centre", municipality.ags, municipality.name, _short(municipality.name, 24),
+    centre = Node("centre", municipality.ags, municipality.name,
                   reverse("municipality_detail", args=[municipality.ags]), CENTRE, CENTRE,
-                  CENTRE, CENTRE + 38, len(own))
+                  *_label(CENTRE, CENTRE, math.pi / 2, municipality.name, False), len(own))
     angles = {s.pk: _angle(i, len(chosen)) for i, s in enumerate(chosen)}
     software_nodes = {}
-    for i, s in enumerate(chosen):
+    for s in chosen:
         x, y = _point(angles[s.pk], SOFTWARE_RADIUS)
-        # Neighbouring labels alternate inside and outside the ring so they do not collide.
-        lx, ly = _point(angles[s.pk], SOFTWARE_RADIUS + (30 if i % 2 else -30))
-        software_nodes[s.pk] = Node("software", s.slug, s.name, _short(s.name, SOFTWARE_LABEL_CHARS),
-                                    reverse("software_detail", args=[s.slug]), x, y, lx, ly + 5,
-                                    sharing[s.pk])
+        software_nodes[s.pk] = Node("software", s.slug, s.name,
+                                    reverse("software_detail", args=[s.slug]), x, y,
+                                    *_label(x, y, angles[s.pk], s.name, True), sharing[s.pk])
     # Peers go near the mean direction of their products, in that order, evenly spread.
     wanted = sorted(range(len(kept)), key=lambda i: (
         _mean_angle([angles[s.pk] for s in kept[i][1]]) % (2 * math.pi), i))
@@ -164,10 +195,10 @@ def build(*, municipality: Municipality, software: Iterable[Software],
         peer, products = kept[i]
         angle = start + 2 * math.pi * slot / len(kept)
         x, y = _point(angle, PEER_RADIUS)
-        below = math.sin(angle) > 0  # labels point away from the picture's centre
-        node = Node("peer", peer.ags, peer.name, _short(peer.name, PEER_LABEL_CHARS),
-                    reverse("municipality_detail", args=[peer.ags]), x, y, x,
-                    round(y + (34 if below else -22), 1), len(products))
+        # Peers' labels stay above or below the dot: beside it they would leave the picture.
+        node = Node("peer", peer.ags, peer.name,
+                    reverse("municipality_detail", args=[peer.ags]), x, y,
+                    *_label(x, y, angle, peer.name, False), len(products))
         peer_nodes.append(node)
         edges += [Edge("shares", node.key, software_nodes[s.pk].key, x, y,
                        software_nodes[s.pk].x, software_nodes[s.pk].y) for s in products]

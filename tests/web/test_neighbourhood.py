@@ -50,7 +50,7 @@ def test_places_software_on_the_inner_ring_and_peers_on_the_outer_ring():
     assert all(abs(_radius(n) - neighbourhood.SOFTWARE_RADIUS) < 0.2 for n in picture.software)
     assert all(abs(_radius(n) - neighbourhood.PEER_RADIUS) < 0.2 for n in picture.peers)
     inside = [0 < v < picture.size for n in [picture.centre, *picture.software, *picture.peers]
-              for v in (n.x, n.y, n.label_x, n.label_y)]
+              for v in (n.x, n.y, *(c for line in n.lines for c in (line.x, line.y)))]
     assert all(inside)
 
 
@@ -102,14 +102,21 @@ def test_draws_nothing_for_a_municipality_without_software():
     assert neighbourhood.build(municipality=_place(1), software=[], peers=[]) is None
 
 
-def test_shortens_long_names_in_the_picture_but_keeps_them_for_screen_readers():
+def test_wraps_long_names_without_cutting_them():
     product = Software(pk=1, name="Ratsinformationssystem der Zukunft", slug="ris")
     peer = Municipality(pk=2, ags="05158028", name="Stadt Wülfrath an der Angerbachtalsperre")
     picture = neighbourhood.build(municipality=_place(1), software=[product],
                                   peers=[(peer, [product])])
-    assert picture.software[0].label.endswith("…")
-    assert len(picture.peers[0].label) == neighbourhood.PEER_LABEL_CHARS
-    assert picture.peers[0].name == peer.name
+    for node, name in ((picture.software[0], product.name), (picture.peers[0], peer.name)):
+        assert "".join(line.text for line in node.lines) == name  # the link's visible text
+        assert 1 < len(node.lines) <= neighbourhood.MAX_LINES
+        assert [line.y for line in node.lines] == sorted(line.y for line in node.lines)
+
+
+def test_wrap_keeps_every_word():
+    assert neighbourhood.wrap("Mülheim an der Ruhr", 10) == ["Mülheim an", "der Ruhr"]
+    assert neighbourhood.wrap("a b c d", 1, 2) == ["a", "b c d"]
+    assert neighbourhood.wrap("Schmedeswurtherwesterdeich") == ["Schmedeswurtherwesterdeich"]
 
 
 # --- on the page, from the real embedded graph engine ---
@@ -132,7 +139,7 @@ def test_municipality_page_draws_its_neighbourhood_from_the_graph(client, projec
     assert f'href="{reverse("municipality_detail", args=["05117000"])}"' in svg
     assert "dvelop" not in svg
     assert 'data-source="05117000" data-target="session"' in svg
-    assert 'aria-label="Ähnliche Kommune Mülheim an der Ruhr, teilt 1 Produkt"' in svg
+    assert 'aria-label="Mülheim an der Ruhr: ähnliche Kommune, teilt 1 Produkt"' in svg
     assert re.search(r'<line class="nb-edge nb-uses" x1="320.0" y1="320.0"', svg)
     assert "<title" in svg and "<desc" in svg
     table = section[section.index("<table"):]
