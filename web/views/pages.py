@@ -113,7 +113,8 @@ def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
     contacts_visible = permissions.is_member(user) or permissions.can_edit_municipality(
         user, municipality)
     context = discovery.municipality_context(user=user, municipality=municipality)
-    context["neighbourhood"] = _neighbourhood(user, municipality, usages, context["similar"])
+    context["neighbourhood"] = None if context["graph_unavailable"] else _neighbourhood(
+        user, municipality, usages, context["similar"])
     return render(request, "web/municipality_detail.html", {
         "municipality": municipality,
         "usage_groups": _group_usages(usages),
