@@ -3,16 +3,27 @@ models via the hub services, whose errors the views attach back to these forms."
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from hub import errors
-from hub.models import USAGE_TRANSITIONS, Usage, UsageStatus, Visibility
+from hub.models import (
+    USAGE_TRANSITIONS,
+    Municipality,
+    Service,
+    Software,
+    Usage,
+    UsageStatus,
+    Visibility,
+)
+from knowledge.models import ArticleKind, ArticleVisibility
 
 STATUS_ORDER = [UsageStatus.EVALUATING, UsageStatus.PLANNED, UsageStatus.PILOT,
                 UsageStatus.PRODUCTION, UsageStatus.RETIRED]
@@ -173,3 +184,109 @@ class AskUsersForm(forms.Form):
             raise forms.ValidationError(_("Der Betreff darf keinen Zeilenumbruch enthalten."),
                                         code=errors.INVALID)
         return subject
+
+
+# --- knowledge articles ---
+
+_KEY_SUFFIX = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip() for t in re.split(r"[,;\n]", text or "") if t.strip()]
+
+
+def _key(token: str) -> str:
+    """"Erkrath (05158004)" → "05158004"; a bare key or name stays as it is."""
+    match = _KEY_SUFFIX.search(token)
+    return match.group(1).strip() if match else token
+
+
+def _not_found(token: str) -> ValidationError:
+    return ValidationError(_("„%(text)s“ wurde nicht gefunden."), code=errors.NOT_FOUND,
+                           params={"text": token})
+
+
+def _ambiguous(token: str, names: list[str]) -> ValidationError:
+    return ValidationError(
+        _("„%(text)s“ ist nicht eindeutig (%(names)s). Bitte den Schlüssel in Klammern "
+          "angeben."), code=errors.INVALID, params={"text": token, "names": ", ".join(names)})
+
+
+def entity_text(objects, key) -> str:
+    """Links as the form shows them: "Name (key)", comma separated."""
+    return ", ".join(f"{o} ({key(o)})" for o in objects)
+
+
+class ArticleForm(forms.Form):
+    """Content, kind, visibility, tags and the entities an article is about. Links are typed
+    as names or keys ("Erkrath (05158004)", "Session (session)", a LeiKa key); the domain
+    rules (title, workflow, permissions, optimistic locking) stay in knowledge.services."""
+
+    title = forms.CharField(label=_("Titel"), max_length=200)
+    summary = forms.CharField(label=_("Zusammenfassung"), max_length=600, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(label=_("Text (Markdown)"), required=False, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 20}))
+    kind = forms.ChoiceField(label=_("Art"), choices=ArticleKind.choices)
+    visibility = forms.ChoiceField(label=_("Sichtbarkeit"), choices=ArticleVisibility.choices)
+    tags = forms.CharField(label=_("Schlagwörter"), required=False, max_length=2000)
+    municipalities = forms.CharField(label=_("Kommunen"), required=False, max_length=4000)
+    software = forms.CharField(label=_("Software"), required=False, max_length=4000)
+    services = forms.CharField(label=_("Leistungen"), required=False, max_length=4000)
+    note = forms.CharField(label=_("Notiz zur Änderung"), required=False, max_length=200)
+
+    def clean_body(self) -> str:
+        # Browsers submit textareas with CRLF; stored text and revision diffs use LF.
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+    def clean_summary(self) -> str:
+        return self.cleaned_data["summary"].replace("\r\n", "\n")
+
+    def clean_tags(self) -> list[str]:
+        names = list(dict.fromkeys(_tokens(self.cleaned_data["tags"])))
+        too_long = [n for n in names if len(n) > 60]
+        if too_long:
+            raise ValidationError(_("Ein Schlagwort hat höchstens 60 Zeichen: „%(tag)s“."),
+                                  code=errors.INVALID, params={"tag": too_long[0]})
+        return names
+
+    def _resolve(self, field: str, find) -> list:
+        found, problems = [], []
+        for token in _tokens(self.cleaned_data[field]):
+            hits = find(_key(token))
+            if len(hits) == 1:
+                found.append(hits[0])
+            else:
+                problems.append(_ambiguous(token, [str(h) for h in hits[:3]]) if hits
+                                else _not_found(token))
+        if problems:
+            raise ValidationError(problems)
+        return list({o.pk: o for o in found}.values())
+
+    def clean_municipalities(self) -> list[Municipality]:
+        def find(text: str) -> list[Municipality]:
+            exact = list(Municipality.objects.filter(ags=text)) or list(
+                Municipality.objects.filter(name__iexact=text)[:3])
+            return exact
+        return self._resolve("municipalities", find)
+
+    def clean_software(self) -> list[Software]:
+        def find(text: str) -> list[Software]:
+            return list(Software.objects.filter(slug=text)) or list(
+                Software.objects.filter(name__iexact=text)[:3])
+        return self._resolve("software", find)
+
+    def clean_services(self) -> list[Service]:
+        def find(text: str) -> list[Service]:
+            return (list(Service.objects.filter(leika_key=text))
+                    or list(Service.objects.filter(ozg_id=text, kind="ozg"))
+                    or list(Service.objects.filter(name__iexact=text)[:3]))
+        return self._resolve("services", find)
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put the services' errors next to their fields; the others above the form."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, problems in exc.error_dict.items():
+            self.add_error(name if name in self.fields else None, problems)

@@ -23,7 +23,7 @@ from hub.models import (
     Usage,
     UsageStatus,
 )
-from web import germany
+from web import germany, neighbourhood
 from web.views import discovery
 
 PAGE_SIZE = 50
@@ -112,6 +112,9 @@ def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
     usages = list(selectors.municipality_usages(user=user, municipality=municipality))
     contacts_visible = permissions.is_member(user) or permissions.can_edit_municipality(
         user, municipality)
+    context = discovery.municipality_context(user=user, municipality=municipality)
+    context["neighbourhood"] = None if context["graph_unavailable"] else _neighbourhood(
+        user, municipality, usages, context["similar"])
     return render(request, "web/municipality_detail.html", {
         "municipality": municipality,
         "usage_groups": _group_usages(usages),
@@ -127,8 +130,17 @@ def municipality_detail(request: HttpRequest, ags: str) -> HttpResponse:
         "children": list(selectors.municipality_children(municipality=municipality))
         if municipality.kind == MunicipalityKind.KREIS else [],
         "can_edit": permissions.can_record_usage(user, municipality),
-        **discovery.municipality_context(user=user, municipality=municipality),
+        **context,
     })
+
+
+def _neighbourhood(user, municipality: Municipality, usages: list[Usage],
+                   similar: list) -> neighbourhood.Picture | None:
+    """The picture from the peers the page already has (no second graph read)."""
+    own = neighbourhood.own_software(usages)
+    peers = neighbourhood.confirmed_peers(user=user, municipality=municipality, own=own,
+                                          similar=similar)
+    return neighbourhood.build(municipality=municipality, software=own, peers=peers)
 
 
 def municipality_compare(request: HttpRequest) -> HttpResponse:

@@ -119,3 +119,36 @@ def test_editor_table_fits_a_phone(phone, scene, own_editor, login, screenshot):
     assert overflow <= 1
     expect(phone.get_by_label("Zufriedenheit – Session")).to_be_visible()
     screenshot(phone)
+
+
+# --- third UI pass: the neighbourhood picture and the article editor ---
+
+def test_neighbourhood_picture_has_no_serious_axe_violations(page, scene, graph, axe, screenshot):
+    from graph import projection
+
+    projection.rebuild()
+    page.goto("/kommunen/05158004/")
+    expect(page.locator("svg[data-neighbourhood]")).to_be_visible()
+    page.locator("#nachbarschaft summary").click()  # the table alternative, opened
+    violations = axe(page)
+    screenshot(page)
+    assert violations == []
+
+
+def test_article_editor_pages_have_no_serious_axe_violations(page, scene, member, login, axe,
+                                                             screenshot):
+    login(page, member)
+    page.goto("/wissen/neu/")
+    assert axe(page) == []
+    page.get_by_label("Kommunen").fill("Nirgendwo")
+    page.get_by_role("button", name="Entwurf anlegen").click()  # errors next to the fields
+    expect(page.locator("#a-title-error")).to_be_visible()
+    assert axe(page) == []
+    screenshot(page, "fehler")
+    page.get_by_label("Titel").fill("Barrierefrei")
+    page.get_by_label("Kommunen").fill("Erkrath")
+    page.get_by_role("button", name="Entwurf anlegen").click()
+    expect(page.get_by_role("button", name="Zur Prüfung einreichen")).to_be_visible()
+    violations = axe(page)  # the article page with its workflow buttons
+    screenshot(page)
+    assert violations == []
