@@ -22,7 +22,17 @@ from api.fields import (
     ListConnectionField,
     enum_field,
 )
-from api.optimize import Annotate, Join, Page, Prefetch, annotated, optimize, register, related
+from api.optimize import (
+    Annotate,
+    Columns,
+    Join,
+    Page,
+    Prefetch,
+    annotated,
+    optimize,
+    register,
+    related,
+)
 from hub import models, permissions, selectors
 from hub.permissions import User
 
@@ -308,6 +318,7 @@ register("Lebenslage", themenfeld=Join("themenfeld", "Themenfeld"))
 register("SoftwareCategory",
          software=Prefetch("software", "Software", _all(models.Software), "category"))
 register("Municipality",
+         displayName=Columns(("name", "short_name")),
          state=Join("state", "State"), kreis=Join("parent", "Municipality"),
          mergedInto=Join("merged_into", "Municipality"),
          usages=Prefetch("usages", "Usage", _usages, "municipality"),
@@ -343,6 +354,7 @@ register("Contact",
          municipality=Join("municipality", "Municipality"),
          organization=Join("organization", "Organization"))
 register("Usage",
+         isStale=Columns(("status", "last_confirmed_at")),
          municipality=Join("municipality", "Municipality"), software=Join("software", "Software"),
          operatedBy=Join("operated_by", "Organization"), contact=Join("contact", "Contact"),
          successor=Join("successor", "Software"),
