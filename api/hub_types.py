@@ -13,6 +13,7 @@ import graphene
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from graphene import relay
+from graphene.types.resolver import attr_resolver
 from graphene_django import DjangoObjectType
 
 from api import enums, filters, keys
@@ -60,6 +61,8 @@ class _Meta:
     interfaces = (relay.Node,)
     connection_class = CountableConnection
     convert_choices_to_enum = False
+    # Rows are model instances, never dicts: skip graphene's per-field isinstance(dict).
+    default_resolver = attr_resolver
 
 
 class HubObjectType(DjangoObjectType):
@@ -68,6 +71,12 @@ class HubObjectType(DjangoObjectType):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def is_type_of(cls, root, info) -> bool:
+        # graphql-core asks this for every object it completes (12,000 times for a page of
+        # 100 portfolios); the exact model class answers it without graphene-django's checks.
+        return type(root) is cls._meta.model or super().is_type_of(root, info)
 
     @classmethod
     def get_node(cls, info, id):

@@ -20,6 +20,7 @@ def main() -> None:
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
+    import hub.wsgi  # noqa: F401  (start like a production worker: URLconf, schema, gc.freeze)
     from api import stack
     from api.schema import schema
     from bench.api_queries import PORTFOLIO_QUERY
