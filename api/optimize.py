@@ -16,7 +16,10 @@ just for it with the same plan.
 
 Objects reached through a join (a usage's software, its vendor) cannot carry annotations of
 the main query; for them a hook on the queryset loads counts for all such objects in one
-grouped query right after the rows load.
+grouped query right after the rows load. Inside a prefetched list the forward relations are
+not joined but loaded once per distinct object by such a hook (`_share_hook`): the 4,000
+usages of a portfolio page point to ~800 products, and building a product (and its vendor)
+per usage row was a fifth of the request.
 
 Rows load with only the columns the query selects (`QuerySet.only`): a page of 100
 municipalities with 4,000 usages otherwise builds 12,000 model instances with every text and
@@ -240,6 +243,19 @@ def _joined(rows: list, prefix: str) -> dict[Any, list[models.Model]]:
     return found
 
 
+def _share_hook(relation: models.ForeignKey, targets: QuerySet) -> Callable[[list], None]:
+    """Load the objects the rows point to once each (`pk__in`) and put them in the rows'
+    relation caches. Django's own prefetch of a foreign key does the same, but on SQLite
+    5.2 spells the lookup as one `id = … OR …` term per object, 3× slower to build."""
+    def attach(rows: list) -> None:
+        attname = relation.attname
+        keys = {key for row in rows if (key := getattr(row, attname)) is not None}
+        found = {obj.pk: obj for obj in targets.filter(pk__in=keys)} if keys else {}
+        for row in rows:
+            relation.set_cached_value(row, found.get(getattr(row, attname)))
+    return attach
+
+
 def _count_hook(plan: Prefetch, prefix: str, user: User) -> Callable[[list], None]:
     def attach(rows: list) -> None:
         targets = _joined(rows, prefix)
@@ -275,10 +291,11 @@ def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix
     for name, sub in sel.fields.items():
         plan = plans.get(name)
         if isinstance(plan, Join) and share:
-            target = queryset.model._meta.get_field(plan.path).related_model
-            rows = apply(target._base_manager.order_by(), sub, plan.type_name, user)
-            queryset = queryset.prefetch_related(
-                DjangoPrefetch(plan.path, queryset=restrict(rows, sub, plan.type_name)))
+            relation = queryset.model._meta.get_field(plan.path)
+            rows = apply(relation.related_model._base_manager.order_by(), sub, plan.type_name,
+                         user)
+            queryset = _with_hook(queryset, _share_hook(relation,
+                                                        restrict(rows, sub, plan.type_name)))
         elif isinstance(plan, Join):
             path = prefix + plan.path
             queryset = apply(queryset.select_related(path), sub, plan.type_name, user,
