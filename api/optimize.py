@@ -34,6 +34,7 @@ Other API modules (discovery, knowledge) call `register` for the fields they add
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,8 +291,8 @@ def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix
     plans = _PLANS.get(type_name, {})
     for name, sub in sel.fields.items():
         plan = plans.get(name)
-        if isinstance(plan, Join) and share:
-            relation = queryset.model._meta.get_field(plan.path)
+        relation = _forward_key(queryset.model, plan) if share else None
+        if relation is not None:
             rows = apply(relation.related_model._base_manager.order_by(), sub, plan.type_name,
                          user)
             queryset = _with_hook(queryset, _share_hook(relation,
@@ -317,6 +318,14 @@ def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix
             else:
                 queryset = queryset.annotate(**{plan.attr: plan.expression(user)})
     return queryset
+
+
+def _forward_key(model: type[models.Model], plan: Plan | None) -> models.ForeignKey | None:
+    """The foreign key a Join follows from `model`, if it is one (shared, not joined)."""
+    if not isinstance(plan, Join):
+        return None
+    relation = model._meta.get_field(plan.path)
+    return relation if relation.many_to_one else None
 
 
 def optimize(queryset: QuerySet, info: GraphQLResolveInfo, type_name: str, *,
@@ -348,7 +357,7 @@ def _columns(model: type[models.Model], sel: Selection, type_name: str, prefix: 
     for name, sub in sel.fields.items():
         plan = plans.get(name)
         if isinstance(plan, Join):
-            names.add(plan.path)
+            names.update({plan.path} & concrete)
             if plan.path in joined:  # else prefetched: its own queryset is restricted
                 _columns(model._meta.get_field(plan.path).related_model, sub, plan.type_name,
                          f"{prefix}{plan.path}__", out, joined[plan.path])
@@ -371,13 +380,9 @@ def _joined_paths(joined: dict | bool, prefix: str, out: list[str]) -> None:
             _joined_paths(deeper, f"{prefix}{name}__", out)
 
 
-_CONCRETE: dict[type[models.Model], frozenset[str]] = {}
-
-
+@functools.cache
 def _concrete_fields(model: type[models.Model]) -> frozenset[str]:
-    if model not in _CONCRETE:
-        _CONCRETE[model] = frozenset(f.name for f in model._meta.concrete_fields)
-    return _CONCRETE[model]
+    return frozenset(f.name for f in model._meta.concrete_fields)
 
 
 class Page(list):
