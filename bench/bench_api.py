@@ -63,11 +63,18 @@ def ensure_dataset(size: dict[str, int], name: str) -> Path:
     return database
 
 
+def _load_average() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def latency_table(database: Path, rounds: int, label: str) -> Table:
+    load_before = _load_average()
     out = subprocess.run([sys.executable, "-m", "bench.api_worker", str(rounds)], cwd=ROOT,
                          env=_env(database), check=True, capture_output=True, text=True)
     table = Table(f"GraphQL API in-process, {label}, anonymous viewer, {rounds} runs each "
-                  f"(target: p95 < {TARGET_P95_MS:.0f} ms for the 100-municipality page)",
+                  f"(target: p95 < {TARGET_P95_MS:.0f} ms for the 100-municipality page; "
+                  f"load average before {load_before}, after {_load_average()} on "
+                  f"{os.cpu_count()} cores)",
                   ["query", "nodes", "SQL queries", "p50 ms", "p95 ms", "p50 CPU ms",
                    "p95 CPU ms"])
     for row in json.loads(out.stdout.strip().splitlines()[-1]):
@@ -177,7 +184,8 @@ def http_table(database: Path, seconds: float, clients: int = 4, windows: int = 
         process.wait(timeout=30)
     table = Table(f"Portfolio page ({nodes} nodes) over HTTP: gunicorn, 2 sync workers, "
                   f"{clients} client threads, {windows} alternating windows, {seconds:.0f} s "
-                  f"per endpoint (target: overhead ratio < {TARGET_RATIO:.0f}×)",
+                  f"per endpoint (target: overhead ratio < {TARGET_RATIO:.0f}×; load average "
+                  f"after {_load_average()})",
                   ["endpoint", "requests", "req/s", "p50 ms", "p95 ms", "server CPU ms/req"])
     rates, cpu = {}, {}
     for endpoint, total in totals.items():

@@ -77,3 +77,40 @@ def test_query_count_does_not_grow_with_the_page(api_as, world, member, query):
     small = _count(api, query)
     _hub(60, tag="b")
     assert _count(api, query) == small
+
+
+def _sql(api, query: str) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        data_of(api(query))
+    return "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_page_loads_only_the_columns_the_query_selects(api_as, world, member):
+    _hub(3)
+    sql = _sql(api_as(member), """{ municipalities(first: 10) { edges { node { ags
+      usages { edges { node { status software { slug vendor { name } } } } } } } } }""")
+    assert '"hub_usage"."status"' in sql and '"hub_software"."slug"' in sql
+    for unselected in ('"hub_usage"."notes"', '"hub_usage"."created_at"',
+                       '"hub_software"."description"', '"hub_organization"."description"',
+                       '"hub_municipality"."description"'):
+        assert unselected not in sql
+
+
+def test_computed_fields_read_declared_columns_without_extra_queries(api_as, world, member):
+    api = api_as(member)
+    _hub(3)
+    plain = """{ municipalities(first: 50) { edges { node { ags
+      usages { edges { node { status } } } } } } }"""
+    computed = """{ municipalities(first: 50) { edges { node { ags displayName areaKm2 kind
+      usages { edges { node { status isStale contact { email phone } } } } } } } }"""
+    before = _count(api, plain)
+    result = data_of(api(computed))
+    nodes = [edge["node"] for edge in result["municipalities"]["edges"]]
+    assert all(node["displayName"] and node["kind"] for node in nodes)
+    usages = [edge["node"] for node in nodes for edge in node["usages"]["edges"]]
+    assert usages and all(usage["isStale"] is False for usage in usages)
+    # Declared columns, not a fallback to whole rows:
+    sql = _sql(api, computed)
+    assert '"hub_usage"."notes"' not in sql and '"hub_municipality"."description"' not in sql
+    _hub(20, tag="b")
+    assert _count(api, computed) == _count(api, plain) == before
