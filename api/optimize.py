@@ -397,8 +397,11 @@ def related(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: 
     assert isinstance(plan, Prefetch)
     sel = selection(info)
     user = info.context.user
-    rows = getattr(root, cache_attr(plan.path), None)
-    if rows is None:
+    attr = cache_attr(plan.path)
+    rows = getattr(root, attr, None)
+    if rows is not None:
+        _loaded(info.context).append((root, attr))
+    else:
         planned = _inner(plan, sel, user)
         rows = [] if planned is None else list(
             _sliced(planned[0].filter(**{plan.back: root}), planned[1]))
@@ -408,6 +411,26 @@ def related(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: 
         total = plan.queryset(user).filter(**{plan.back: root}).count()
     page.total = len(rows) if total is None else total
     return page
+
+
+def _loaded(context: Any) -> list[tuple[models.Model, str]]:
+    loaded = getattr(context, "_api_loaded", None)
+    if loaded is None:
+        loaded = context._api_loaded = []
+    return loaded
+
+
+def release(context: Any) -> None:
+    """Drop the prefetched lists of the objects `related` read them from (once the answer is
+    built). Django links each prefetched row back to its parent, so parent and rows form a
+    reference cycle that only the cyclic garbage collector would free (api/execution.py);
+    without the parent's list, reference counting frees the page at once."""
+    loaded = getattr(context, "_api_loaded", None)
+    if not loaded:
+        return
+    for root, attr in loaded:
+        vars(root).pop(attr, None)
+    loaded.clear()
 
 
 def annotated(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: str) -> Any:

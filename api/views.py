@@ -8,14 +8,13 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
-from graphene_django.views import GraphQLView
-from graphql import ExecutionContext, GraphQLError, specified_rules
-from graphql.execution.execute import assume_not_awaitable
+from graphene_django.views import GraphQLView, HttpError
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 
-from api import auth, errors, limits, stack
+from api import auth, errors, execution, limits, stack
 
 logger = logging.getLogger(__name__)
 
@@ -26,22 +25,9 @@ def _error_response(status: int, message: str, code: str, **extensions: Any) -> 
                         status=status)
 
 
-class SyncExecutionContext(ExecutionContext):
-    """graphql-core's execution for resolvers that are all synchronous (the Django ORM).
-
-    graphene-django's view calls the async-capable `graphql.execute`, which asks
-    `inspect.isawaitable`-like questions of every value a field returns: 118,000 times for a
-    page of 100 portfolios, a tenth of the request. `graphql_sync` assumes no awaitables
-    the same way; this keeps the view's own parse/validate/execute flow."""
-
-    is_awaitable = staticmethod(assume_not_awaitable)
-
-
 class ApiView(GraphQLView):
     # Our copy of graphene-django's page: assets from our own static files (api/graphiql.py).
     graphiql_template = "api/graphiql.html"
-
-    execution_context_class = SyncExecutionContext
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -81,10 +67,35 @@ class ApiView(GraphQLView):
 
     def execute_graphql_request(self, request, data, query, variables, operation_name,
                                 show_graphiql=False):
-        # The limits rule needs this request's variables (for page sizes and cost).
-        self.validation_rules = [*specified_rules, limits.limits_rule(variables)]
-        return stack.call(super().execute_graphql_request, request, data, query, variables,
-                          operation_name, show_graphiql)
+        """graphene-django's steps (GET only for queries), with parse and standard validation
+        cached by query text and the page's model instances released afterwards
+        (api/execution.py); the limits rule runs for every request with its variables."""
+        if not query:
+            return super().execute_graphql_request(request, data, query, variables,
+                                                   operation_name, show_graphiql)
+        schema = self.schema.graphql_schema
+        try:
+            document, errors = execution.checked(schema, query)
+        except GraphQLError as error:
+            return ExecutionResult(errors=[error])
+        operation = get_operation_ast(document, operation_name)
+        if (request.method.lower() == "get" and operation is not None
+                and operation.operation != OperationType.QUERY):
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseNotAllowed(
+                ["POST"], f"Can only perform a {operation.operation.value} operation from a "
+                          "POST request."))
+        errors = [*errors, *execution.limit_errors(schema, document, variables)]
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        try:
+            return stack.call(execution.run, schema, document,
+                              context=self.get_context(request), variables=variables,
+                              operation_name=operation_name, root=self.get_root_value(request),
+                              middleware=self.get_middleware(request))
+        except Exception as error:  # as graphene-django: reported as an error, never a 500
+            return ExecutionResult(errors=[error])
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:

@@ -1,0 +1,125 @@
+"""Run one GraphQL request: parse and validate (cached by query text), the per-request limits,
+execution, and the release of the page's model instances.
+
+Why a module of its own: the view (`api.views`) and the benchmark (`bench/api_worker.py`)
+run requests through exactly this code, so what `make bench` times is what `/graphql` does.
+
+Two costs of a request that the answer does not need:
+
+- Parsing and validating the same query text again: tools send the same few queries over and
+  over; graphql-core's 26 standard rules cost 2-4 ms on a portfolio page's query. Their
+  outcome depends only on the query text and the schema, so it is cached (LRU, texts up to
+  `MAX_CACHED_QUERY` characters). The limits rule (`api.limits`) depends on the request's
+  variables and the current settings and speaks the request's language: it runs on every
+  request, never cached.
+- Cyclic garbage: Django's prefetch links every row of a prefetched list back to its parent
+  (usage → municipality) while the parent holds the list (municipality → usages), so a
+  page's thousands of model instances form one reference cycle that only the cyclic garbage
+  collector frees: a full collection every few requests, 18-33 ms on the portfolio page,
+  which made the p95. `api.optimize.related` notes the objects whose prefetched lists it
+  read; after execution `release` drops those lists, the cycle is gone, and reference
+  counting frees the page as soon as the answer is built.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import connection, transaction
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
+from graphql import (
+    DocumentNode,
+    ExecutionContext,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.execute import assume_not_awaitable
+
+from api import limits, optimize
+
+MAX_CACHED_QUERY = 20_000  # characters; longer texts are parsed and validated every time
+CACHE_SIZE = 256  # distinct query texts per process
+
+
+class SyncExecutionContext(ExecutionContext):
+    """graphql-core's execution for resolvers that are all synchronous (the Django ORM).
+
+    graphene-django's view calls the async-capable `graphql.execute`, which asks
+    `inspect.isawaitable`-like questions of every value a field returns: 118,000 times for a
+    page of 100 portfolios, a tenth of the request. `graphql_sync` assumes no awaitables
+    the same way; this keeps the view's own parse/validate/execute flow."""
+
+    is_awaitable = staticmethod(assume_not_awaitable)
+
+
+def _checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
+    """The parsed document and the errors of graphql-core's standard validation rules
+    (raises GraphQLSyntaxError for text that does not parse; not cached)."""
+    document = parse(query)
+    return document, tuple(validate(schema, document, specified_rules,
+                                    graphene_settings.MAX_VALIDATION_ERRORS))
+
+
+_cached_checked = functools.lru_cache(maxsize=CACHE_SIZE)(_checked)
+
+
+def checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
+    """`_checked`, from the cache for query texts of ordinary length. The document is shared
+    between requests: graphql-core never changes a document it validates or executes."""
+    if len(query) > MAX_CACHED_QUERY:
+        return _checked(schema, query)
+    return _cached_checked(schema, query)
+
+
+def limit_errors(schema: GraphQLSchema, document: DocumentNode,
+                 variables: dict[str, Any] | None) -> list[GraphQLError]:
+    """Depth, page size, cost and NUL checks for this request's variables (every request)."""
+    return validate(schema, document, [limits.limits_rule(variables)])
+
+
+def run(schema: GraphQLSchema, document: DocumentNode, *, context: Any,
+        variables: dict[str, Any] | None = None, operation_name: str | None = None,
+        root: Any = None, middleware: Any = None) -> ExecutionResult:
+    """Execute a checked document (mutations atomically if graphene's setting asks so), then
+    release the model instances the page loaded (see the module docstring)."""
+    options = {"root_value": root, "context_value": context, "variable_values": variables,
+               "operation_name": operation_name, "middleware": middleware,
+               "execution_context_class": SyncExecutionContext}
+    operation = get_operation_ast(document, operation_name)
+    try:
+        if operation is not None and operation.operation == OperationType.MUTATION and (
+                graphene_settings.ATOMIC_MUTATIONS is True
+                or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True):
+            with transaction.atomic():
+                result = execute(schema, document, **options)
+                if getattr(context, MUTATION_ERRORS_FLAG, False) is True:
+                    transaction.set_rollback(True)
+            return result
+        return execute(schema, document, **options)
+    finally:
+        optimize.release(context)
+
+
+def run_query(schema: GraphQLSchema, query: str, *, context: Any,
+              variables: dict[str, Any] | None = None,
+              operation_name: str | None = None) -> ExecutionResult:
+    """Parse, validate, check the limits and execute one query text (the benchmark's way in;
+    the view adds its HTTP rules around the same steps)."""
+    try:
+        document, errors = checked(schema, query)
+    except GraphQLError as error:
+        return ExecutionResult(data=None, errors=[error])
+    errors = [*errors, *limit_errors(schema, document, variables)]
+    if errors:
+        return ExecutionResult(data=None, errors=errors)
+    return run(schema, document, context=context, variables=variables,
+               operation_name=operation_name)
