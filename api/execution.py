@@ -24,6 +24,7 @@ Two costs of a request that the answer does not need:
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -36,11 +37,13 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationType,
+    Visitor,
     execute,
     get_operation_ast,
     parse,
     specified_rules,
     validate,
+    visit,
 )
 from graphql.execution.execute import assume_not_awaitable
 
@@ -61,18 +64,40 @@ class SyncExecutionContext(ExecutionContext):
     is_awaitable = staticmethod(assume_not_awaitable)
 
 
-def _checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
-    """The parsed document and the errors of graphql-core's standard validation rules
-    (raises GraphQLSyntaxError for text that does not parse; not cached)."""
+@dataclass(frozen=True)
+class Checked:
+    """A parsed query, the errors of graphql-core's standard rules, and whether a string
+    literal holds a NUL (then the limits rule must walk the document to point at it)."""
+
+    document: DocumentNode
+    errors: tuple[GraphQLError, ...]
+    nul_literal: bool
+
+
+def _checked(schema: GraphQLSchema, query: str) -> Checked:
+    """Raises GraphQLSyntaxError for text that does not parse (not cached)."""
     document = parse(query)
-    return document, tuple(validate(schema, document, specified_rules,
-                                    graphene_settings.MAX_VALIDATION_ERRORS))
+    return Checked(document, tuple(validate(schema, document, specified_rules,
+                                            graphene_settings.MAX_VALIDATION_ERRORS)),
+                   _has_nul_literal(document))
+
+
+def _has_nul_literal(document: DocumentNode) -> bool:
+    found: list[bool] = []
+
+    class Literals(Visitor):
+        def enter_string_value(self, node, *_args) -> None:
+            if "\x00" in node.value:
+                found.append(True)
+
+    visit(document, Literals())
+    return bool(found)
 
 
 _cached_checked = functools.lru_cache(maxsize=CACHE_SIZE)(_checked)
 
 
-def checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
+def checked(schema: GraphQLSchema, query: str) -> Checked:
     """`_checked`, from the cache for query texts of ordinary length. The document is shared
     between requests: graphql-core never changes a document it validates or executes."""
     if len(query) > MAX_CACHED_QUERY:
@@ -80,10 +105,10 @@ def checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode, tuple[Grap
     return _cached_checked(schema, query)
 
 
-def limit_errors(schema: GraphQLSchema, document: DocumentNode,
+def limit_errors(schema: GraphQLSchema, query: Checked,
                  variables: dict[str, Any] | None) -> list[GraphQLError]:
     """Depth, page size, cost and NUL checks for this request's variables (every request)."""
-    return validate(schema, document, [limits.limits_rule(variables)])
+    return limits.check(schema, query.document, variables, literals=query.nul_literal)
 
 
 def run(schema: GraphQLSchema, document: DocumentNode, *, context: Any,
@@ -115,11 +140,11 @@ def run_query(schema: GraphQLSchema, query: str, *, context: Any,
     """Parse, validate, check the limits and execute one query text (the benchmark's way in;
     the view adds its HTTP rules around the same steps)."""
     try:
-        document, errors = checked(schema, query)
+        prepared = checked(schema, query)
     except GraphQLError as error:
         return ExecutionResult(data=None, errors=[error])
-    errors = [*errors, *limit_errors(schema, document, variables)]
+    errors = [*prepared.errors, *limit_errors(schema, prepared, variables)]
     if errors:
         return ExecutionResult(data=None, errors=errors)
-    return run(schema, document, context=context, variables=variables,
+    return run(schema, prepared.document, context=context, variables=variables,
                operation_name=operation_name)

@@ -26,10 +26,12 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    TypeInfo,
     ValidationContext,
     ValidationRule,
     VariableNode,
     get_named_type,
+    validate,
 )
 
 from api import errors
@@ -161,6 +163,18 @@ def limits_rule(variables: dict[str, Any] | None) -> type[ValidationRule]:
                 self.report_error(_nul_error(node))
 
     return QueryLimits
+
+
+def check(schema, document, variables: dict[str, Any] | None, *,
+          literals: bool = True) -> list[GraphQLError]:
+    """The limits rule's errors for one request. `literals=False` (for a document known to
+    hold no NUL in its string literals) skips the walk over the whole document, ~1 ms of the
+    portfolio page: depth, page size and cost are checked in the rule's constructor."""
+    if literals:
+        return validate(schema, document, [limits_rule(variables)])
+    found: list[GraphQLError] = []
+    limits_rule(variables)(ValidationContext(schema, document, TypeInfo(schema), found.append))
+    return found
 
 
 def _has_nul(value: Any) -> bool:

@@ -75,9 +75,10 @@ class ApiView(GraphQLView):
                                                    operation_name, show_graphiql)
         schema = self.schema.graphql_schema
         try:
-            document, errors = execution.checked(schema, query)
+            prepared = execution.checked(schema, query)
         except GraphQLError as error:
             return ExecutionResult(errors=[error])
+        document = prepared.document
         operation = get_operation_ast(document, operation_name)
         if (request.method.lower() == "get" and operation is not None
                 and operation.operation != OperationType.QUERY):
@@ -86,7 +87,7 @@ class ApiView(GraphQLView):
             raise HttpError(HttpResponseNotAllowed(
                 ["POST"], f"Can only perform a {operation.operation.value} operation from a "
                           "POST request."))
-        errors = [*errors, *execution.limit_errors(schema, document, variables)]
+        errors = [*prepared.errors, *execution.limit_errors(schema, prepared, variables)]
         if errors:
             return ExecutionResult(data=None, errors=errors)
         try:

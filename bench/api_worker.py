@@ -3,6 +3,7 @@ DATABASE_URL points at the benchmark database. Prints one JSON document."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     import hub.wsgi  # noqa: F401  (start like a production worker: URLconf, schema, gc.freeze)
-    from api import stack
+    from api import execution, stack
     from api.schema import schema
     from bench.api_queries import PORTFOLIO_QUERY
     from hub.models import Municipality, Software, Usage
@@ -60,9 +61,10 @@ def main() -> None:
 
     def execute(query: str, variables: dict):
         request.user, request.api_token, request._api_memo = AnonymousUser(), None, {}
-        # As the view does (api.stack: avoids CPython 3.11's frame-chunk thrashing).
-        result = stack.call(schema.execute, query, variable_values=variables,
-                            context_value=request)
+        # The view's steps (api.execution: cached parse/validation, limits, release of the
+        # page), from a fresh stack chunk as the view does (api.stack).
+        result = stack.call(execution.run_query, schema.graphql_schema, query,
+                            variables=variables, context=request)
         if result.errors:
             raise SystemExit(f"{query}: {result.errors}")
         return result
@@ -71,6 +73,7 @@ def main() -> None:
         for _ in range(3):  # warm-up: caches, SQLite pages
             execute(query, variables)
         samples, cpu = [], []
+        full_before = gc.get_stats()[2]["collections"]
         for _ in range(rounds):
             started, started_cpu = time.perf_counter(), time.process_time()
             execute(query, variables)
@@ -78,7 +81,9 @@ def main() -> None:
             cpu.append((time.process_time() - started_cpu) * 1000)
         with CaptureQueriesContext(connection) as captured:
             result = execute(query, variables)
+        full = gc.get_stats()[2]["collections"] - full_before
         out.append({"name": name, "samples_ms": samples, "cpu_ms": cpu,
+                    "full_gc_per_100": 100 * full / rounds,
                     "queries": len(captured.captured_queries),
                     "nodes": json.dumps(result.data).count('"node"')})
     out.append(floor(rounds, queries))

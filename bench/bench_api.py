@@ -76,10 +76,10 @@ def latency_table(database: Path, rounds: int, label: str) -> Table:
                   f"load average before {load_before}, after {_load_average()} on "
                   f"{os.cpu_count()} cores)",
                   ["query", "nodes", "SQL queries", "p50 ms", "p95 ms", "p50 CPU ms",
-                   "p95 CPU ms"])
+                   "p95 CPU ms", "full GCs / 100 req"])
     for row in json.loads(out.stdout.strip().splitlines()[-1]):
         table.add(row["name"], row["nodes"], row["queries"], *p50_p95(row["samples_ms"]),
-                  *p50_p95(row["cpu_ms"]))
+                  *p50_p95(row["cpu_ms"]), row.get("full_gc_per_100", ""))
     return table
 
 
