@@ -195,6 +195,18 @@ def _inner(plan: Prefetch, sel: Selection, user: User) -> tuple[QuerySet, int | 
     return inner, sel.rows_needed()
 
 
+class _FreshPrefetch(DjangoPrefetch):
+    """A Prefetch that hands the relation a clone of its queryset for each use. Django's
+    reverse relation stores the first parent row in the queryset it gets (`_add_hints`);
+    the Prefetch is shared by every clone of the page's queryset, including the one a
+    django-filter FilterSet keeps (itself a reference cycle), so that row and whatever it
+    holds would outlive the request as cyclic garbage (tests/api/test_garbage.py)."""
+
+    def get_current_querysets(self, level):
+        querysets = super().get_current_querysets(level)
+        return None if querysets is None else [queryset._chain() for queryset in querysets]
+
+
 def _sliced(inner: QuerySet, needed: int | None) -> QuerySet:
     # One row beyond the page tells `hasNextPage` without counting.
     return inner if needed is None else inner[: needed + 1]
@@ -304,7 +316,7 @@ def apply(queryset: QuerySet, sel: Selection, type_name: str, user: User, prefix
         elif isinstance(plan, Prefetch):
             planned = _inner(plan, sub, user)
             if planned is not None:
-                queryset = queryset.prefetch_related(DjangoPrefetch(
+                queryset = queryset.prefetch_related(_FreshPrefetch(
                     prefix + plan.path, queryset=_sliced(*planned), to_attr=cache_attr(plan.path)))
             if "totalCount" in sub.fields:
                 if prefix:
