@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from graphql_relay import to_global_id
 
@@ -265,3 +267,21 @@ def test_states_and_categories_lists(api, world):
     assert data["states"] == {"totalCount": 1, "edges": [{"node": {"code": "05"}}]}
     assert data["categories"]["edges"][0]["node"] == {"slug": "ratsinformationssystem",
                                                       "software": {"totalCount": 1}}
+
+
+def test_nested_usage_pages_keep_software_name_order_without_joining_the_parent(api, world):
+    for name in ("Zeta", "Alpha", "Mitte", "Beta"):
+        for place in (world.own, world.other):
+            factories.UsageFactory(municipality=place,
+                                   software=factories.SoftwareFactory(name=f"{name} {place.ags}"))
+    query = """{ municipalities(first: 10, orderBy: "ags") { edges { node { ags
+      usages(first: 3) { edges { node { software { name } } } } } } } }"""
+    with CaptureQueriesContext(connection) as captured:
+        data = data_of(api(query))
+    lists = {edge["node"]["ags"]: [u["node"]["software"]["name"].split()[0]
+                                   for u in edge["node"]["usages"]["edges"]]
+             for edge in data["municipalities"]["edges"]}
+    assert lists[world.own.ags] == ["Alpha", "Beta", "Mitte"]
+    assert lists[world.other.ags] == ["Alpha", "Beta", "Mitte"]
+    window = next(q["sql"] for q in captured.captured_queries if "ROW_NUMBER" in q["sql"])
+    assert '"hub_municipality"' not in window
