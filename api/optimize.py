@@ -200,7 +200,7 @@ def _within_parent(queryset: QuerySet, back: str) -> QuerySet:
     """Ordering terms through the parent (Usage's `municipality__name`) are the same for
     every row of one parent's list: dropped, the order of each list stays the same, and the
     window-function prefetch neither joins the parent table nor sorts by it (on the page of
-    100 Gemeinden × first 10 usages that query took 10 ms instead of ~3)."""
+    100 Gemeinden × first 10 usages: 5.7 instead of 6.8 ms of SQLite time)."""
     if not queryset.model._meta.get_field(back).many_to_one:
         return queryset
     query = queryset.query
