@@ -141,7 +141,7 @@ def run_query(schema: GraphQLSchema, query: str, *, context: Any,
     the view adds its HTTP rules around the same steps)."""
     try:
         prepared = checked(schema, query)
-    except GraphQLError as error:
+    except (GraphQLError, TypeError) as error:  # a syntax error, or a query that is not text
         return ExecutionResult(data=None, errors=[error])
     errors = [*prepared.errors, *limit_errors(schema, prepared, variables)]
     if errors:

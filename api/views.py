@@ -76,7 +76,7 @@ class ApiView(GraphQLView):
         schema = self.schema.graphql_schema
         try:
             prepared = execution.checked(schema, query)
-        except GraphQLError as error:
+        except Exception as error:  # a syntax error, or a query that is not text
             return ExecutionResult(errors=[error])
         document = prepared.document
         operation = get_operation_ast(document, operation_name)
@@ -87,9 +87,9 @@ class ApiView(GraphQLView):
             raise HttpError(HttpResponseNotAllowed(
                 ["POST"], f"Can only perform a {operation.operation.value} operation from a "
                           "POST request."))
-        errors = [*prepared.errors, *execution.limit_errors(schema, prepared, variables)]
-        if errors:
-            return ExecutionResult(data=None, errors=errors)
+        problems = [*prepared.errors, *execution.limit_errors(schema, prepared, variables)]
+        if problems:
+            return ExecutionResult(data=None, errors=problems)
         try:
             return stack.call(execution.run, schema, document,
                               context=self.get_context(request), variables=variables,

@@ -114,3 +114,17 @@ def test_nul_characters_are_refused_in_literals_and_variables(api, world):
     for result in (literal, variable):
         assert codes_of(result) == ["INVALID"]
         assert "NUL character" in result["errors"][0]["message"]
+
+
+def test_query_that_is_not_text_is_a_validation_error_not_a_crash(api, db):
+    for query in (123, ["{ states { totalCount } }"]):
+        result = api(query)
+        assert api.last.status_code == 400
+        assert codes_of(result) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+def test_repeated_query_text_is_checked_against_each_request_s_variables(api, world):
+    query = "query($n: Int) { municipalities(first: $n) { totalCount } }"
+    assert "errors" not in api(query, {"n": 5})
+    assert codes_of(api(query, {"n": 500})) == ["PAGE_SIZE_LIMIT_EXCEEDED"]
+    assert "errors" not in api(query, {"n": 100})
