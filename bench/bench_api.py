@@ -5,7 +5,9 @@ Runs on its own SQLite database under var/bench/ (never the development database
 once by `manage.py generate_dataset` at Germany scale (or small with --quick) and reused.
 1. In-process: p50/p95 of typical queries executed against the schema (child process),
    wall clock and the process's CPU time (on a shared machine the wall clock includes
-   waiting for a core; CPU time shows the work itself).
+   waiting for a core; CPU time shows the work itself), through api.execution (the view's
+   steps). Also the full (generation-2) garbage collections per 100 requests and the objects
+   one request leaves in reference cycles (gc disabled during it, then gc.collect()).
 2. Over HTTP: gunicorn with 2 sync workers serves /graphql and the plain view; 4 client
    threads send the portfolio query to each, in alternating windows; both answers are
    checked to be the same data. Ratio = plain throughput / GraphQL throughput, next to the
@@ -76,10 +78,11 @@ def latency_table(database: Path, rounds: int, label: str) -> Table:
                   f"load average before {load_before}, after {_load_average()} on "
                   f"{os.cpu_count()} cores)",
                   ["query", "nodes", "SQL queries", "p50 ms", "p95 ms", "p50 CPU ms",
-                   "p95 CPU ms", "full GCs / 100 req"])
+                   "p95 CPU ms", "full GCs / 100 req", "cyclic garbage / req"])
     for row in json.loads(out.stdout.strip().splitlines()[-1]):
         table.add(row["name"], row["nodes"], row["queries"], *p50_p95(row["samples_ms"]),
-                  *p50_p95(row["cpu_ms"]), row.get("full_gc_per_100", ""))
+                  *p50_p95(row["cpu_ms"]), row.get("full_gc_per_100", ""),
+                  row.get("cyclic_garbage", ""))
     return table
 
 
