@@ -460,6 +460,19 @@ def graph_is_behind(backend: GraphBackend) -> bool:
     return last < cursor or last > newest_event_id()
 
 
+def ensure_current(*, backend: GraphBackend | None = None) -> bool:
+    """Rebuild when the graph lost track of the database (an engine that came back empty, or
+    from a snapshot older than the cursor, after a crash): the worker calls this at start,
+    after a failure streak and now and then while idle, so recovery does not wait for the
+    next write. True when it rebuilt."""
+    backend = backend or get_backend()
+    if not graph_is_behind(backend):
+        return False
+    logger.warning("graph is behind the outbox cursor (engine restarted?): rebuilding")
+    rebuild(backend=backend)
+    return True
+
+
 def consume(events: Sequence[outbox.Event]) -> None:
     """Outbox consumer: apply a batch of change events to the graph, idempotently.
 
@@ -471,8 +484,10 @@ def consume(events: Sequence[outbox.Event]) -> None:
     from graph import similarity
 
     backend = get_backend()
-    if any(e.op == outbox.REBUILD for e in events) or graph_is_behind(backend):
+    if any(e.op == outbox.REBUILD for e in events):
         rebuild(backend=backend)
+        return
+    if ensure_current(backend=backend):
         return
     touched: dict[str, set[int]] = defaultdict(set)
     for event in events:
