@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -62,19 +63,13 @@ def _stats(prefix: str) -> Table:
 WORKERS = "graph_engine run,graph_sync,outbox_sync --consumer knowledge.index.consume"
 
 
-def _supervise(stack, stop: threading.Event) -> None:
-    """The Stack restarts exited workers when polled (serve_forever does it in production)."""
-    while not stop.wait(0.2):
-        stack.poll()
-
-
 def _load(stop: threading.Event, samples: list[float]) -> None:
     while not stop.wait(5):
         samples.append(os.getloadavg()[0])
 
 
 def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
-    from bench.soak_faults import Faults, Probe, wait_until
+    from bench.soak_faults import CONVERGE_TIMEOUT, Faults, Probe, wait_until
     from hub import pgtemp
     from hub.serve import Stack, free_port
 
@@ -83,6 +78,7 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
     fixtures, acked, prefix = workdir / "fixtures.json", workdir / "acked.json", workdir / "locust"
     workers = [w for w in os.environ.get("SOAK_WORKERS", WORKERS).split(",") if w]
     figures: list[tuple[str, object]] = []
+    load: list[float] = []
     with pgtemp.cluster() as database_url:
         env = _env(database_url, workdir, workers)
         consumers = ["graph.projection.consume", "knowledge.index.consume"]
@@ -98,37 +94,41 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
                    stdout=subprocess.DEVNULL, stderr=log) as stack:
             probe = Probe(database_url, stack.url)
             stop = threading.Event()
-            helpers = [threading.Thread(target=_supervise, args=(stack, stop), daemon=True),
-                       threading.Thread(target=_load, args=(stop, load := []), daemon=True)]
-            for helper in helpers:
-                helper.start()
+            # Only this (the main) thread polls the Stack: it spawns the restarted workers,
+            # and a child's PR_SET_PDEATHSIG fires when the *thread* that spawned it ends.
+            sampler = threading.Thread(target=_load, args=(stop, load), daemon=True)
+            sampler.start()
             # the bulk load's rebuild event: graph and search index are built before the load
             projected = wait_until(lambda: not any(probe.pending(consumers).values()),
-                                   timeout=1800, step=1)
+                                   timeout=1800, step=1, tick=stack.poll)
             figures.append(("initial projection (graph rebuild + search index, s)",
                             round(projected, 1) if projected is not None else "timed out"))
-            faults = Faults(stack=stack, probe=probe, env=env, root=ROOT)
-            injector = threading.Thread(target=faults.run, args=(seconds, stop))
+            faults = Faults(stack=stack, probe=probe, env=env, root=ROOT,
+                            log_path=workdir / "faults.log")
+            injector = threading.Thread(target=faults.run, args=(seconds, stop), daemon=True)
             locust_env = {**env, "SOAK_FIXTURES": str(fixtures), "SOAK_ACKED": str(acked)}
-            injector.start()
-            locust_log = open(workdir / "locust.log", "w")
-            try:
-                subprocess.run([sys.executable, "-m", "locust", "-f",
-                                str(ROOT / "bench" / "soak_locustfile.py"), "--headless",
-                                "-u", str(users), "-r", str(max(1, users // 5)),
-                                "-t", f"{seconds}s", "--host", stack.url, "--csv", str(prefix),
-                                "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
-                               cwd=ROOT, env=locust_env, check=False, timeout=seconds + 120,
-                               stdout=subprocess.DEVNULL, stderr=locust_log)
-                load_ended = time.monotonic()
-                injector.join()
-                faults.join()
-            finally:
-                stop.set()
-                injector.join()
-                locust_log.close()
+            with open(workdir / "locust.log", "w") as locust_log:
+                locust = subprocess.Popen(
+                    [sys.executable, "-m", "locust", "-f",
+                     str(ROOT / "bench" / "soak_locustfile.py"), "--headless",
+                     "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s",
+                     "--host", stack.url, "--csv", str(prefix), "--only-summary",
+                     "--loglevel", "WARNING", "--stop-timeout", "10"],
+                    cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL, stderr=locust_log)
+                injector.start()
+                try:
+                    wait_until(lambda: locust.poll() is not None, timeout=seconds + 120,
+                               tick=stack.poll)
+                finally:
+                    if locust.poll() is None:
+                        locust.terminate()
+                    locust.wait()
+            load_ended = time.monotonic()
+            injector.join()
+            wait_until(lambda: not faults.tracking(), timeout=CONVERGE_TIMEOUT, tick=stack.poll)
+            stop.set()
             drained = wait_until(lambda: not any(probe.pending(consumers).values()),
-                                 timeout=900, step=1, since=load_ended)
+                                 timeout=900, step=1, since=load_ended, tick=stack.poll)
             backlog = probe.pending(consumers)
             verified = json.loads(_manage(env, "-m", "bench.soak_db", "verify", str(acked)))
             checked = time.perf_counter()
@@ -156,8 +156,10 @@ def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
     summary.add("faults injected", "; ".join(faults.log) or "none")
     for name, value in faults.rows():
         summary.add(name, value)
-    summary.add("graph rebuilt by the worker after the engine restart",
-                "yes" if "graph is behind the outbox cursor" in stack_log else "no")
+    recovery = re.findall(r'"message": "(graph (?:restored from an older snapshot|empty, '
+                          r'foreign)[^"]*)"', stack_log)
+    summary.add("graph recovery by the worker after the engine restart",
+                "; ".join(recovery) or "none needed")
     summary.add("acknowledged creates / missing in PostgreSQL",
                 f"{verified.get('created_acked')} / {verified.get('created_missing')}")
     summary.add("acknowledged updates / lost",

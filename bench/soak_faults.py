@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -79,15 +80,18 @@ class Probe:
 
 
 def wait_until(condition: Callable[[], object], timeout: float = CONVERGE_TIMEOUT,
-               step: float = 0.25, since: float | None = None) -> float | None:
+               step: float = 0.25, since: float | None = None,
+               tick: Callable[[], object] | None = None) -> float | None:
     """Seconds from `since` (default: now) until `condition()` held, None when it did not
-    within `timeout`."""
+    within `timeout`; `tick` runs at every step (the main thread polls the Stack)."""
     started = time.monotonic()
     since = started if since is None else since
     while time.monotonic() - started < timeout:
+        if tick is not None:
+            tick()
         if condition():
             return time.monotonic() - since
-        time.sleep(step)
+        time.sleep(min(step, 0.2) if tick is not None else step)
     return None
 
 
@@ -95,15 +99,29 @@ def _secs(value: float | None) -> str:
     return "not within the time limit" if value is None else f"{value:.1f} s"
 
 
+class _Log(list):
+    """The fault log, also written to a file as it happens (for a run that is interrupted)."""
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__()
+        self.path = path
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        if self.path is not None:
+            with open(self.path, "a") as out:
+                out.write(line + "\n")
+
+
 class Faults:
     """Inject the faults at fractions of the run and record what happened (lines for the
     report, convergence figures in `converged`)."""
 
     def __init__(self, *, stack, probe: Probe, env: dict[str, str], root: Path,
-                 engine_down: float = ENGINE_DOWN) -> None:
+                 engine_down: float = ENGINE_DOWN, log_path: Path | None = None) -> None:
         self.stack, self.probe, self.env, self.root = stack, probe, env, root
         self.engine_down = engine_down
-        self.log: list[str] = []
+        self.log = _Log(log_path)
         self.converged: dict[str, dict[str, float | None]] = {}
         self.trackers: list[threading.Thread] = []
         self.started = time.monotonic()
@@ -126,12 +144,12 @@ class Faults:
         try:
             fault()
         except Exception as exc:  # noqa: BLE001 - reported, the run goes on
-            self.log.append(f"{self._at()}: {fault.__name__} failed: {exc!r}")
+            self.log.append(f"{self._at()}: {fault.__name__} failed: {exc!r}\n"
+                            + traceback.format_exc())
 
-    def join(self, timeout: float = CONVERGE_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        for tracker in self.trackers:
-            tracker.join(max(0.0, deadline - time.monotonic()))
+    def tracking(self) -> bool:
+        """A fault is still waiting for the stack to converge."""
+        return any(tracker.is_alive() for tracker in self.trackers)
 
     # -- the faults -----------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def _failing(consumer: str) -> bool:
 
 
 def run(*, consumer: str, stop: threading.Event, batch: int = 5000, interval: float = 1.0,
-        max_delay: float = 10.0, once: bool = False, check: Callable[[], object] | None = None,
+        max_delay: float = 5.0, once: bool = False, check: Callable[[], object] | None = None,
         check_every: float = 30.0) -> WorkerStats:
     """Apply `consumer`'s pending events until `stop` is set (or, with `once`, until nothing
     is pending or a pass failed)."""

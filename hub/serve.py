@@ -22,7 +22,10 @@ new code is picked up without refusing a request (e.g. after a deploy). The envi
 stays the one the stack was started with: changed variables (secrets) need a restart.
 
 Used from Python, call `poll()` now and then (serve_forever does it twice a second): it
-restarts workers that exited and tells you when gunicorn has.
+restarts workers that exited and tells you when gunicorn has. Call it from the thread that
+started the stack and that outlives it: a child's parent-death signal (PR_SET_PDEATHSIG)
+fires when the *thread* that spawned it ends, so a worker restarted from a short-lived
+thread would be stopped with that thread.
 
 Nothing here imports Django at module level, so gunicorn's config can import it cheaply.
 """

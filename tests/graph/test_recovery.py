@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from graph import check, client, health, projection
 from graph.engine_run import ENGINE_DIED, run_engine
 from hub import outbox, outbox_worker, services
-from hub.models import OutboxCursor, Usage, UsageStatus
+from hub.models import OutboxCursor, OutboxEvent, Usage, UsageStatus
 from tests.graph import data
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")),
@@ -86,12 +86,31 @@ def test_engine_back_from_an_old_snapshot_is_noticed_and_rebuilt(private_graph, 
     assert answer.status_code == 503 and answer.json()["checks"]["graph"]["ok"] is False
     engine.ensure()  # as the supervisor does: the snapshot predates the retirement
     assert projection.graph_is_behind(backend)
+    rebuilt_at = projection.read_meta(backend, "projection")["rebuilt_at"]
     stats = outbox_worker.run(consumer=projection.CONSUMER, stop=threading.Event(), once=True,
                               check=projection.ensure_current)
     assert stats.failures == 0
     assert not projection.graph_is_behind(backend)
     _no_drift()
+    # the events after the snapshot were replayed: no rebuild was needed
+    assert projection.read_meta(backend, "projection")["rebuilt_at"] == rebuilt_at
     assert client.get("/readyz?check=graph").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_engine_older_than_the_kept_outbox_events_is_rebuilt(private_graph):
+    engine, backend = private_graph
+    data.generate(1)
+    _wait_for_snapshot(backend)
+    rebuilt_at = projection.read_meta(backend, "projection")["rebuilt_at"]
+    _retire_one()
+    last = projection.read_meta(backend, "projection")["last_event"]
+    _kill(engine)
+    OutboxEvent.objects.filter(id__lte=last - 1).delete()  # pruned: the replay would miss some
+    engine.ensure()
+    assert projection.ensure_current() is True
+    assert projection.read_meta(backend, "projection")["rebuilt_at"] > rebuilt_at
+    _no_drift()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -180,3 +199,16 @@ def test_graph_engine_pid_command_prints_the_running_engines_pid(tmp_path, setti
         assert capsys.readouterr().out.strip() == str(engine.pid())
     finally:
         engine.stop(save=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outbox_sync_command_applies_one_consumer_and_rejects_unknown_ones(private_graph,
+                                                                          settings):
+    settings.OUTBOX_APPLY_ON_COMMIT = False
+    data.generate(2)
+    assert outbox.backlog()[projection.CONSUMER]["pending"] > 0
+    with pytest.raises(CommandError):
+        call_command("outbox_sync", "--consumer", "no.such.consumer", "--once")
+    call_command("outbox_sync", "--consumer", projection.CONSUMER, "--once")
+    assert outbox.backlog()[projection.CONSUMER]["pending"] == 0
+    _no_drift()

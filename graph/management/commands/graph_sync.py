@@ -24,7 +24,7 @@ class Command(BaseCommand):
                             help=_("einmal alles Ausstehende übertragen und beenden"))
         parser.add_argument("--interval", type=float, default=1.0,
                             help=_("Sekunden Pause, wenn nichts aussteht"))
-        parser.add_argument("--max-delay", type=float, default=10.0,
+        parser.add_argument("--max-delay", type=float, default=5.0,
                             help=_("längste Pause zwischen Versuchen, solange der Graph fehlt"))
         parser.add_argument("--batch", type=int, default=5000, help=_("Ereignisse je Durchgang"))
 

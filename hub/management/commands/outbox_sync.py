@@ -23,7 +23,7 @@ class Command(BaseCommand):
                             help=_("einmal alles Ausstehende anwenden und beenden"))
         parser.add_argument("--interval", type=float, default=1.0,
                             help=_("Sekunden Pause, wenn nichts aussteht"))
-        parser.add_argument("--max-delay", type=float, default=10.0,
+        parser.add_argument("--max-delay", type=float, default=5.0,
                             help=_("längste Pause zwischen Versuchen nach Fehlern"))
 
     def handle(self, *args, consumer: str, once: bool, interval: float, max_delay: float,
