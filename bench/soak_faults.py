@@ -11,7 +11,8 @@ Three faults at spaced points of the load run, each followed by its own tracker 
   down) and the outbox events written meanwhile are counted (writes keep succeeding); after
   the restart: time until /readyz reports the graph up and until the graph consumer has
   applied every event that existed at the restart (which includes rebuilding the graph when
-  the engine came back empty or from an old snapshot).
+  the engine came back empty or from an old snapshot), and until `graph_check` finds no drift
+  (repeated while writes still arrive).
 
 The database is watched with plain SQL through its own connection (psycopg), so watching
 costs the stack nothing but a few tiny queries.
@@ -201,10 +202,18 @@ class Faults:
                         f"samples")
         up = wait_until(lambda: self.probe.graph_ready(), since=restarted)
         caught_up = wait_until(lambda: self.probe.cursor() >= target, since=restarted)
+        # graph_check compares every row; writes still arriving under load can show as drift
+        # until the worker's next pass, so it is repeated until it is clean
+        clean = wait_until(self.graph_check_clean, since=restarted, step=1.0)
         self.converged["graph engine kill"] = {
             "down_s": restart, "readyz_graph_up": up,
-            "caught_up": caught_up, "readyz_down_samples": samples.count(False),
+            "caught_up": caught_up, "graph_check_clean": clean,
+            "readyz_down_samples": samples.count(False),
             "samples": len(samples), "events_while_down": target - before}
+
+    def graph_check_clean(self) -> bool:
+        return subprocess.run([sys.executable, "manage.py", "graph_check"], cwd=self.root,
+                              env=self.env, capture_output=True).returncode == 0
 
     def rows(self) -> list[tuple[str, str]]:
         """(figure, value) lines for the summary table."""
