@@ -41,6 +41,8 @@ def _env(database_url: str, var_dir: Path, workers: list[str]) -> dict[str, str]
                 "API_RATE_LIMIT_ANONYMOUS": "1000000/s",
                 "API_RATE_LIMIT_AUTHENTICATED": "1000000/s", "DATABASE_CONN_MAX_AGE": "60",
                 "OUTBOX_APPLY_ON_COMMIT": "0" if workers else "1"})
+    if any(w.startswith("graph_engine") for w in workers):  # the Stack owns the engine
+        env["GRAPH_AUTOSTART"] = "0"
     return env
 
 
