@@ -57,7 +57,8 @@ def run(*, consumer: str, stop: threading.Event, batch: int = 5000, interval: fl
     while not stop.is_set():
         applied = 0
         try:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (a caller's transaction, e.g. a test)
+                close_old_connections()  # what Django does around each request
             applied = outbox.apply_pending(only=consumer, limit=batch).get(consumer, 0)
             failed = _failing(consumer)
             if not failed and check and applied < batch and (
@@ -66,7 +67,8 @@ def run(*, consumer: str, stop: threading.Event, batch: int = 5000, interval: fl
                 next_check = time.monotonic() + check_every
         except Exception as exc:  # noqa: BLE001 - the worker outlives a failing dependency
             logger.warning("outbox worker %s: %s", consumer, exc)
-            connection.close()  # a broken database connection is reopened next pass
+            if not connection.in_atomic_block:
+                connection.close()  # a broken database connection is reopened next pass
             failed = True
         stats.applied += applied
         if failed:
