@@ -177,6 +177,10 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 # background once this many municipalities changed their usages since the last run.
 GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
 GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
+# Whether a process that finds the embedded engine down starts it itself (development, tests).
+# Off where a supervisor runs it (`manage.py graph_engine run`, as hub.serve does): a web
+# request must not wait for an engine to load its snapshot, and one owner restarts it.
+GRAPH_AUTOSTART = env_bool("GRAPH_AUTOSTART", True)
 
 # Web interface: "ask the users" messages a member may send per 24 hours.
 ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
