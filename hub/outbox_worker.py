@@ -49,9 +49,10 @@ def _failing(consumer: str) -> bool:
 
 def run(*, consumer: str, stop: threading.Event, batch: int = 5000, interval: float = 1.0,
         max_delay: float = 5.0, once: bool = False, check: Callable[[], object] | None = None,
-        check_every: float = 30.0) -> WorkerStats:
+        check_every: float = 30.0, idle: Callable[[], object] | None = None) -> WorkerStats:
     """Apply `consumer`'s pending events until `stop` is set (or, with `once`, until nothing
-    is pending or a pass failed)."""
+    is pending or a pass failed). `idle` runs whenever a pass found nothing to do (the
+    graph worker prunes the outbox there: hub.outbox.PruneSchedule)."""
     stats = WorkerStats()
     next_check = 0.0
     while not stop.is_set():
@@ -86,5 +87,7 @@ def run(*, consumer: str, stop: threading.Event, batch: int = 5000, interval: fl
             continue
         if once:
             break
+        if idle and not applied:
+            idle()
         stop.wait(interval)
     return stats

@@ -3,7 +3,10 @@
 Runs until stopped (SIGTERM/SIGINT end it after the current batch). Use it with
 OUTBOX_APPLY_ON_COMMIT=0 in production, where web processes should not write to the graph.
 While the graph engine is down it retries with a growing delay (hub/outbox_worker.py), and
-it rebuilds on its own when the engine comes back empty or from an old snapshot."""
+it rebuilds on its own when the engine comes back empty or from an old snapshot.
+When idle it also prunes the outbox (hub.outbox.PruneSchedule: applied events older than
+OUTBOX_RETENTION_DAYS, every OUTBOX_PRUNE_INTERVAL_SECONDS), being the hub's one long-lived
+outbox worker that always runs in production."""
 
 import signal
 import threading
@@ -13,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from graph import projection
-from hub import outbox_worker
+from hub import outbox, outbox_worker
 
 
 class Command(BaseCommand):
@@ -36,7 +39,8 @@ class Command(BaseCommand):
                 signal.signal(signum, lambda *_args: stop.set())
         stats = outbox_worker.run(consumer=projection.CONSUMER, stop=stop, batch=batch,
                                   interval=interval, max_delay=max_delay, once=once,
-                                  check=projection.ensure_current)
+                                  check=projection.ensure_current,
+                                  idle=outbox.PruneSchedule())
         self.stdout.write(ngettext(
             "%(n)s Ereignis in den Graphen übertragen.", "%(n)s Ereignisse in den Graphen übertragen.",
             stats.applied) % {"n": stats.applied})
