@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -71,6 +72,46 @@ def municipality_context(*, user: User, municipality: Municipality) -> dict[str,
     return context
 
 
+# What the software page shows of the graph reads, as plain values: cached model instances
+# (every municipality of hundreds of migration paths) cost more to unpickle than to render.
+
+@dataclass(frozen=True)
+class Product:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Place:
+    display_name: str
+
+
+@dataclass(frozen=True)
+class UsedWithRow:
+    software: Product
+    together: int
+
+
+@dataclass(frozen=True)
+class Move:
+    software: Product
+    count: int
+    municipalities: list[Place]
+
+
+MOVE_NAMES = 5  # municipalities named per migration path
+
+
+def _product(software: Software) -> Product:
+    return Product(software.slug, software.name)
+
+
+def _moves(migrations: list) -> list[Move]:
+    return [Move(_product(m.software), m.count,
+                 [Place(p.display_name) for p in m.municipalities[:MOVE_NAMES]])
+            for m in migrations]
+
+
 def software_context(*, user: User, software: Software, stamp: str | None = None) -> dict[str, Any]:
     """"Wird oft zusammen genutzt mit", migration paths and the linked best practices.
 
@@ -84,10 +125,13 @@ def software_context(*, user: User, software: Software, stamp: str | None = None
     def graph_part() -> dict[str, Any]:
         try:
             return {
-                "used_with": graph_selectors.software_used_with(
-                    user=user, software=software, first=USED_WITH_COUNT),
-                "replaced_by": graph_selectors.software_replaced_by(user=user, software=software),
-                "replaces": graph_selectors.software_replaces(user=user, software=software),
+                "used_with": [UsedWithRow(_product(r.software), r.together) for r in
+                              graph_selectors.software_used_with(
+                                  user=user, software=software, first=USED_WITH_COUNT)],
+                "replaced_by": _moves(graph_selectors.software_replaced_by(
+                    user=user, software=software)),
+                "replaces": _moves(graph_selectors.software_replaces(
+                    user=user, software=software)),
                 "graph_unavailable": False,
             }
         except GraphUnavailable as exc:
