@@ -144,3 +144,12 @@ def test_map_of_thousands_of_users_is_paths_with_the_same_dots(client, scene, mo
     drawn = {tuple(int(n) for n in part.split("h0")[0].split()) for part in path.split("M")[1:]}
     assert expected <= drawn
     assert "32 Punkte" in page
+
+
+def test_kreis_index_and_pages_switch_to_english(client, scene, long_table):
+    add_users(scene.ris, 3, kreis=scene.neighbour.parent)
+    client.cookies["django_language"] = "en"
+    page = users_section(html(client.get(reverse("software_detail", args=["session"]),
+                                         {"land": "05"})))
+    assert 'aria-label="By district"' in page
+    assert "Municipalities 1–2 of 5" in page and "Page 1 of 3" in page
