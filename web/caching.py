@@ -9,6 +9,7 @@ can be served."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,16 @@ from hub import permissions, selectors
 
 
 def visibility_key(user) -> str:
+    """Who sees the same data: everyone, members, or a signed-in non-member together with
+    the municipalities they edit now (one query), so that a revoked editor right stops
+    showing that municipality's members-only usages at once, cache or not."""
     if permissions.is_member(user):
         return "members"
-    return f"user{user.pk}" if user.is_authenticated else "public"
+    if not user.is_authenticated:
+        return "public"
+    own = ",".join(str(pk) for pk in sorted(
+        permissions.edited_municipalities(user).values_list("pk", flat=True)))
+    return f"user{user.pk}:{hashlib.sha256(own.encode()).hexdigest()[:16]}"
 
 
 def data_stamp() -> str:

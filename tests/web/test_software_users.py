@@ -153,3 +153,22 @@ def test_kreis_index_and_pages_switch_to_english(client, scene, long_table):
                                          {"land": "05"})))
     assert 'aria-label="By district"' in page
     assert "Municipalities 1–2 of 5" in page and "Page 1 of 3" in page
+
+
+def test_revoked_editor_no_longer_sees_members_only_usage_from_cache(client, scene, world):
+    """A vendor's account is no member, but sees the members-only usages of a municipality it
+    edits. Once that right is revoked (a permission change, not a hub write, so the data
+    version stays) the cached counts must not show Haan's members-only ALLRIS usage."""
+    from django.contrib.auth.models import Group
+
+    from hub import permissions
+
+    vendor = factories.UserFactory(username="vendor_editor")
+    vendor.groups.add(Group.objects.get(name=permissions.VENDORS))
+    permissions.grant_municipality_editor(vendor, scene.neighbour)
+    client.force_login(vendor)
+    url = reverse("software_detail", args=["allris"])
+    assert "Wer es nutzt: 1 Eintrag" in html(client.get(url))
+    permissions.revoke_municipality_editor(vendor, scene.neighbour)
+    page = html(client.get(url))
+    assert "Wer es nutzt: 0 Einträge" in page and 'data-ags="05158008"' not in page
