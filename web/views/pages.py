@@ -34,8 +34,9 @@ MAP_DOT_LIMIT = 400
 HOME_CACHE_SECONDS = 3600
 # The software page's counts and map, per product, viewer kind and data version.
 SOFTWARE_CACHE_SECONDS = 3600
-# Rows per page of the 'who uses it' table (inside a Land, or all when there are few).
-ROWS_PER_PAGE = 100
+# Rows per page of the 'who uses it' table inside a Land of a much used product (as in the
+# other lists: rendering the rows is most of the page's time).
+ROWS_PER_PAGE = 50
 STATUS_ORDER = [UsageStatus.PRODUCTION, UsageStatus.PILOT, UsageStatus.PLANNED,
                 UsageStatus.EVALUATING, UsageStatus.RETIRED]
 
@@ -235,7 +236,7 @@ def _software_summary(user, software) -> dict:
     }
 
 
-def _software_users(request: HttpRequest, software, *, total: int) -> dict:
+def _software_users(request: HttpRequest, software, *, total: int, cache_key: str) -> dict:
     """The 'who uses it' table: every row when there are few; else the Länder with counts,
     and in a chosen Land its Kreise with counts and the rows page by page (optionally of one
     Kreis), so a product used by thousands never renders thousands of rows."""
@@ -254,8 +255,10 @@ def _software_users(request: HttpRequest, software, *, total: int) -> dict:
     usages = selectors.software_usages(user=user, software=software, state=state or None,
                                        kreis=kreis)
     if state and total > FULL_TABLE_LIMIT:
-        context["by_kreis"] = selectors.software_usage_count_by_kreis(
-            user=user, software=software, state=state)
+        context["by_kreis"] = caching.cached(
+            f"{cache_key}:kreise:{state}",
+            SOFTWARE_CACHE_SECONDS, lambda: selectors.software_usage_count_by_kreis(
+                user=user, software=software, state=state))
     per_page = FULL_TABLE_LIMIT if total <= FULL_TABLE_LIMIT else ROWS_PER_PAGE
     page = Paginator(usages, per_page).get_page(request.GET.get("seite"))
     context["page"] = page
@@ -269,13 +272,13 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     user = request.user
     stamp = caching.data_stamp()
-    summary = caching.cached(
-        f"web:software:{software.pk}:{caching.visibility_key(user)}:{stamp}",
-        SOFTWARE_CACHE_SECONDS, lambda: _software_summary(user, software))
+    cache_key = f"web:software:{software.pk}:{caching.visibility_key(user)}:{stamp}"
+    summary = caching.cached(cache_key, SOFTWARE_CACHE_SECONDS,
+                             lambda: _software_summary(user, software))
     return render(request, "web/software_detail.html", {
         "software": software,
         **summary,
-        **_software_users(request, software, total=summary["usage_total"]),
+        **_software_users(request, software, total=summary["usage_total"], cache_key=cache_key),
         "can_ask": permissions.is_member(user),
         **discovery.software_context(user=user, software=software, stamp=stamp),
     })
