@@ -12,7 +12,7 @@ from graphene.types.utils import yank_fields_from_attrs
 from graphene.utils.str_converters import to_snake_case
 from graphene_django.fields import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
-from graphql_relay import from_global_id
+from graphql_relay import cursor_to_offset, from_global_id
 
 from api import errors
 
@@ -64,6 +64,14 @@ def check_pagination(args: dict) -> None:
     if args.get("offset") is not None and args.get("before") is not None:
         raise errors.limit_error(errors.INVALID_PAGINATION, _(
             "„offset“ und „before“ können nicht zusammen verwendet werden."))
+    for name in ("after", "before"):  # graphene-django adds None to the offset otherwise
+        cursor = args.get(name)
+        if cursor is None:
+            continue
+        position = cursor_to_offset(cursor)
+        if position is None or position < 0:
+            raise errors.limit_error(errors.INVALID_PAGINATION, _(
+                "„%(argument)s“ ist kein gültiger Cursor.") % {"argument": name})
 
 
 class NodeField(graphene.relay.node.NodeField):

@@ -26,7 +26,17 @@ from api.hub_types import (
     Software,
     Usage,
 )
-from api.mutations import ApiMutation, require, target, values
+from api.mutations import (
+    ApiMutation,
+    CreateMutation,
+    DeleteMutation,
+    Refs,
+    UpdateMutation,
+    require,
+    resolve_refs,
+    target,
+    values,
+)
 from hub import models, permissions, services
 
 # --- Usages ---------------------------------------------------------------------------------
@@ -48,21 +58,17 @@ class _UsageFields:
     open_to_joint_procurement = graphene.Boolean()
 
 
+_USAGE_REFS: Refs = {
+    "operated_by": ("Organization", "operatedBy", False),
+    "contact": ("Contact", "contact", False),
+    "services": ("Service", "services", True),
+    "successor": ("Software", "successor", False),
+    "software": ("Software", "software", False),
+}
+
+
 def _usage_refs(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    refs = keys.Resolver(prefix)
-    resolved: dict[str, Any] = {}
-    if "operated_by" in data:
-        resolved["operated_by"] = refs.one("Organization", data.pop("operated_by"), "operatedBy")
-    if "contact" in data:
-        resolved["contact"] = refs.one("Contact", data.pop("contact"), "contact")
-    if "services" in data:
-        resolved["services"] = refs.many("Service", data.pop("services"), "services")
-    if "successor" in data:
-        resolved["successor"] = refs.one("Software", data.pop("successor"), "successor")
-    if "software" in data:
-        resolved["software"] = refs.one("Software", data.pop("software"), "software")
-    refs.check()
-    return values(models.Usage, data) | resolved
+    return resolve_refs(models.Usage, _USAGE_REFS, data, prefix)
 
 
 class UsageCreate(ApiMutation):
@@ -83,37 +89,28 @@ class UsageCreate(ApiMutation):
         return cls.done(usage=services.usage_create(actor=user, municipality=place, **fields))
 
 
-class UsageUpdate(ApiMutation):
+class UsageUpdate(UpdateMutation):
     """Change a usage. A change by the municipality's own editors also confirms it."""
+
+    node, allowed, write = "Usage", permissions.can_change_usage, services.usage_update
+    refs = _USAGE_REFS
 
     class Input(_UsageFields):
         id = graphene.ID(required=True)
 
     usage = graphene.Field(Usage)
 
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        usage = target("Usage", id)
-        require(permissions.can_change_usage(user, usage))
-        return cls.done(usage=services.usage_update(actor=user, usage=usage, **_usage_refs(data)))
 
-
-class UsageRetire(ApiMutation):
+class UsageRetire(UsageUpdate):
     """Retire a usage, keeping it as history; `successor` records what replaced it."""
+
+    write = services.usage_retire
 
     class Input:
         id = graphene.ID(required=True)
         until = graphene.Date()
         successor = graphene.ID(description="Software slug or global ID.")
         notes = graphene.String()
-
-    usage = graphene.Field(Usage)
-
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        usage = target("Usage", id)
-        require(permissions.can_change_usage(user, usage))
-        return cls.done(usage=services.usage_retire(actor=user, usage=usage, **_usage_refs(data)))
 
 
 class UsageConfirm(ApiMutation):
@@ -131,20 +128,13 @@ class UsageConfirm(ApiMutation):
         return cls.done(usage=services.usage_confirm(actor=user, usage=usage))
 
 
-class UsageDelete(ApiMutation):
+class UsageDelete(DeleteMutation):
     """Delete a usage entered by mistake (retire it instead to keep history)."""
+
+    node, allowed, write = "Usage", permissions.can_delete_usage, services.usage_delete
 
     class Input:
         id = graphene.ID(required=True)
-
-    deleted_id = graphene.ID()
-
-    @classmethod
-    def perform(cls, info, user, id):
-        usage = target("Usage", id)
-        require(permissions.can_delete_usage(user, usage))
-        services.usage_delete(actor=user, usage=usage)
-        return cls.done(deleted_id=id)
 
 
 class UsageRowInput(graphene.InputObjectType, _UsageFields):
@@ -182,8 +172,11 @@ class UpsertUsages(ApiMutation):
 
 # --- Municipality profile, contacts ---------------------------------------------------------
 
-class MunicipalityUpdate(ApiMutation):
+class MunicipalityUpdate(UpdateMutation):
     """Edit a municipality's profile (official keys and names are kept by moderators)."""
+
+    node, write = "Municipality", services.municipality_update
+    allowed = permissions.can_edit_municipality
 
     class Input:
         id = graphene.ID(required=True, description="AGS or global ID.")
@@ -197,13 +190,6 @@ class MunicipalityUpdate(ApiMutation):
         longitude = graphene.Float()
 
     municipality = graphene.Field(Municipality)
-
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        place = target("Municipality", id)
-        require(permissions.can_edit_municipality(user, place))
-        return cls.done(municipality=services.municipality_update(
-            actor=user, municipality=place, **values(models.Municipality, data)))
 
 
 class _ContactFields:
@@ -235,32 +221,20 @@ class ContactCreate(ApiMutation):
             **values(models.Contact, data)))
 
 
-class ContactUpdate(ApiMutation):
+class ContactUpdate(UpdateMutation):
+    node, allowed, write = "Contact", permissions.can_change_contact, services.contact_update
+
     class Input(_ContactFields):
         id = graphene.ID(required=True)
 
     contact = graphene.Field(Contact)
 
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        contact = target("Contact", id)
-        require(permissions.can_change_contact(user, contact))
-        return cls.done(contact=services.contact_update(
-            actor=user, contact=contact, **values(models.Contact, data)))
 
+class ContactDelete(DeleteMutation):
+    node, allowed, write = "Contact", permissions.can_change_contact, services.contact_delete
 
-class ContactDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True)
-
-    deleted_id = graphene.ID()
-
-    @classmethod
-    def perform(cls, info, user, id):
-        contact = target("Contact", id)
-        require(permissions.can_change_contact(user, contact))
-        services.contact_delete(actor=user, contact=contact)
-        return cls.done(deleted_id=id)
 
 
 # --- Catalogue: software, services, organisations -------------------------------------------
@@ -280,19 +254,17 @@ class _SoftwareFields:
     platforms = graphene.String()
 
 
-def _software_values(data: dict[str, Any]) -> dict[str, Any]:
-    refs = keys.Resolver()
-    resolved = {}
-    if "category" in data:
-        resolved["category"] = refs.one("SoftwareCategory", data.pop("category"), "category")
-    if "vendor" in data:
-        resolved["vendor"] = refs.one("Organization", data.pop("vendor"), "vendor")
-    refs.check()
-    return values(models.Software, data) | resolved
+_SOFTWARE_REFS: Refs = {
+    "category": ("SoftwareCategory", "category", False),
+    "vendor": ("Organization", "vendor", False),
+}
 
 
-class SoftwareCreate(ApiMutation):
+class SoftwareCreate(CreateMutation):
     """Add a product to the catalogue (editors and moderators)."""
+
+    node, allowed, write = "Software", permissions.can_create_software, services.software_create
+    refs = _SOFTWARE_REFS
 
     class Input(_SoftwareFields):
         name = graphene.String(required=True)
@@ -301,14 +273,12 @@ class SoftwareCreate(ApiMutation):
 
     software = graphene.Field(Software)
 
-    @classmethod
-    def perform(cls, info, user, **data):
-        require(permissions.can_create_software(user))
-        return cls.done(software=services.software_create(actor=user, **_software_values(data)))
 
-
-class SoftwareUpdate(ApiMutation):
+class SoftwareUpdate(UpdateMutation):
     """Edit a product (moderators, and the editors of its vendor)."""
+
+    node, allowed, write = "Software", permissions.can_edit_software, services.software_update
+    refs = _SOFTWARE_REFS
 
     class Input(_SoftwareFields):
         id = graphene.ID(required=True, description="Slug or global ID.")
@@ -316,15 +286,13 @@ class SoftwareUpdate(ApiMutation):
     software = graphene.Field(Software)
 
     @classmethod
-    def perform(cls, info, user, id, **data):
-        software = target("Software", id)
-        require(permissions.can_edit_software(user, software))
-        fields = _software_values(data)
-        if "vendor" in fields:
-            require(permissions.is_moderator(user) or (
-                fields["vendor"] is not None
-                and permissions.can_edit_organization(user, fields["vendor"])))
-        return cls.done(software=services.software_update(actor=user, software=software, **fields))
+    def check(cls, user, current, fields):
+        """Only moderators, or editors of the new vendor, move a product to another vendor."""
+        if "vendor" not in fields:
+            return True
+        return permissions.is_moderator(user) or (
+            fields["vendor"] is not None
+            and permissions.can_edit_organization(user, fields["vendor"]))
 
 
 class _ServiceFields:
@@ -338,19 +306,17 @@ class _ServiceFields:
 
 
 def _service_values(data: dict[str, Any]) -> dict[str, Any]:
-    refs = keys.Resolver()
-    resolved = {}
-    if "ozg_service" in data:
-        resolved["ozg_service"] = refs.one("Service", data.pop("ozg_service"), "ozgService")
-    refs.check()
-    fields = values(models.Service, data) | resolved
+    fields = resolve_refs(models.Service, {"ozg_service": ("Service", "ozgService", False)}, data)
     if fields.get("leika_key") == "":
         fields["leika_key"] = None
     return fields
 
 
-class ServiceCreate(ApiMutation):
+class ServiceCreate(CreateMutation):
     """Add a service to the OZG/LeiKa catalogue (moderators)."""
+
+    node, allowed, write = "Service", permissions.can_edit_service, services.service_create
+    convert = staticmethod(_service_values)
 
     class Input(_ServiceFields):
         kind = enums.ServiceKind(required=True)
@@ -358,24 +324,19 @@ class ServiceCreate(ApiMutation):
 
     service = graphene.Field(Service)
 
-    @classmethod
-    def perform(cls, info, user, **data):
-        require(permissions.can_edit_service(user))
-        return cls.done(service=services.service_create(actor=user, **_service_values(data)))
 
+class ServiceUpdate(UpdateMutation):
+    node, write = "Service", services.service_update
+    convert = staticmethod(_service_values)
 
-class ServiceUpdate(ApiMutation):
     class Input(_ServiceFields):
         id = graphene.ID(required=True, description="LeiKa key, OZG id or global ID.")
 
     service = graphene.Field(Service)
 
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        service = target("Service", id)
-        require(permissions.can_edit_service(user))
-        return cls.done(service=services.service_update(
-            actor=user, service=service, **_service_values(data)))
+    @staticmethod
+    def allowed(user, service) -> bool:
+        return permissions.can_edit_service(user)
 
 
 class _OrganizationFields:
@@ -390,8 +351,11 @@ class _OrganizationFields:
     source_url = graphene.String()
 
 
-class OrganizationCreate(ApiMutation):
+class OrganizationCreate(CreateMutation):
     """Add an organisation (moderators)."""
+
+    node, write = "Organization", services.organization_create
+    allowed = permissions.can_create_organization
 
     class Input(_OrganizationFields):
         name = graphene.String(required=True)
@@ -400,16 +364,13 @@ class OrganizationCreate(ApiMutation):
 
     organization = graphene.Field(Organization)
 
-    @classmethod
-    def perform(cls, info, user, **data):
-        require(permissions.can_create_organization(user))
-        return cls.done(organization=services.organization_create(
-            actor=user, **values(models.Organization, data)))
 
-
-class OrganizationUpdate(ApiMutation):
+class OrganizationUpdate(UpdateMutation):
     """Edit an organisation (its editors and moderators). Only moderators change its kind:
     turning an association into an IT provider would grant rights over its members."""
+
+    node, write = "Organization", services.organization_update
+    allowed = permissions.can_edit_organization
 
     class Input(_OrganizationFields):
         id = graphene.ID(required=True, description="Slug or global ID.")
@@ -417,14 +378,9 @@ class OrganizationUpdate(ApiMutation):
     organization = graphene.Field(Organization)
 
     @classmethod
-    def perform(cls, info, user, id, **data):
-        organization = target("Organization", id)
-        require(permissions.can_edit_organization(user, organization))
-        fields = values(models.Organization, data)
-        if fields.get("kind", organization.kind) != organization.kind:
-            require(permissions.is_moderator(user))
-        return cls.done(organization=services.organization_update(
-            actor=user, organization=organization, **fields))
+    def check(cls, user, current, fields):
+        return (fields.get("kind", current.kind) == current.kind
+                or permissions.is_moderator(user))
 
 
 # --- Memberships and collaborations ---------------------------------------------------------
@@ -463,7 +419,10 @@ class MembershipCreate(ApiMutation):
             member_organization=draft.member_organization, **values(models.Membership, data)))
 
 
-class MembershipUpdate(ApiMutation):
+class MembershipUpdate(UpdateMutation):
+    node, write = "Membership", services.membership_update
+    allowed = permissions.can_manage_membership
+
     class Input:
         id = graphene.ID(required=True)
         role = enums.MembershipRole()
@@ -474,26 +433,13 @@ class MembershipUpdate(ApiMutation):
 
     membership = graphene.Field(Membership)
 
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        membership = target("Membership", id)
-        require(permissions.can_manage_membership(user, membership))
-        return cls.done(membership=services.membership_update(
-            actor=user, membership=membership, **values(models.Membership, data)))
 
+class MembershipDelete(DeleteMutation):
+    node, write = "Membership", services.membership_delete
+    allowed = permissions.can_manage_membership
 
-class MembershipDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True)
-
-    deleted_id = graphene.ID()
-
-    @classmethod
-    def perform(cls, info, user, id):
-        membership = target("Membership", id)
-        require(permissions.can_manage_membership(user, membership))
-        services.membership_delete(actor=user, membership=membership)
-        return cls.done(deleted_id=id)
 
 
 class _CollaborationFields:
@@ -514,7 +460,7 @@ class _CollaborationFields:
     description = graphene.String()
 
 
-_COLLABORATION_REFS = {
+_COLLABORATION_REFS: Refs = {
     "lead_municipality": ("Municipality", "leadMunicipality", False),
     "lead_organization": ("Organization", "leadOrganization", False),
     "municipalities": ("Municipality", "municipalities", True),
@@ -524,18 +470,7 @@ _COLLABORATION_REFS = {
 }
 
 
-def _collaboration_values(data: dict[str, Any]) -> dict[str, Any]:
-    refs = keys.Resolver()
-    resolved = {}
-    for key, (type_name, field, many) in _COLLABORATION_REFS.items():
-        if key in data:
-            resolve = refs.many if many else refs.one
-            resolved[key] = resolve(type_name, data.pop(key), field)
-    refs.check()
-    return values(models.Collaboration, data) | resolved
-
-
-def _lead_allowed(user, fields: dict[str, Any], current: models.Collaboration | None) -> bool:
+def _lead_allowed(user, current: models.Collaboration | None, fields: dict[str, Any]) -> bool:
     """The actor must be able to edit the collaboration as it will be after the change."""
     draft = models.Collaboration(
         lead_municipality=fields.get("lead_municipality",
@@ -545,8 +480,12 @@ def _lead_allowed(user, fields: dict[str, Any], current: models.Collaboration | 
     return permissions.can_edit_collaboration(user, draft)
 
 
-class CollaborationCreate(ApiMutation):
+class CollaborationCreate(CreateMutation):
     """Start a collaboration led by a municipality or organisation you edit."""
+
+    node, write = "Collaboration", services.collaboration_create
+    refs = _COLLABORATION_REFS
+    check = staticmethod(_lead_allowed)
 
     class Input(_CollaborationFields):
         title = graphene.String(required=True)
@@ -555,42 +494,29 @@ class CollaborationCreate(ApiMutation):
 
     collaboration = graphene.Field(Collaboration)
 
-    @classmethod
-    def perform(cls, info, user, **data):
-        require(permissions.is_moderator(user) or permissions.is_editor(user))
-        fields = _collaboration_values(data)
-        require(_lead_allowed(user, fields, None))
-        return cls.done(collaboration=services.collaboration_create(actor=user, **fields))
+    @staticmethod
+    def allowed(user) -> bool:
+        return permissions.is_moderator(user) or permissions.is_editor(user)
 
 
-class CollaborationUpdate(ApiMutation):
+class CollaborationUpdate(UpdateMutation):
+    node, write = "Collaboration", services.collaboration_update
+    allowed = permissions.can_edit_collaboration
+    refs = _COLLABORATION_REFS
+    check = staticmethod(_lead_allowed)
+
     class Input(_CollaborationFields):
         id = graphene.ID(required=True, description="Slug or global ID.")
 
     collaboration = graphene.Field(Collaboration)
 
-    @classmethod
-    def perform(cls, info, user, id, **data):
-        collaboration = target("Collaboration", id)
-        require(permissions.can_edit_collaboration(user, collaboration))
-        fields = _collaboration_values(data)
-        require(_lead_allowed(user, fields, collaboration))
-        return cls.done(collaboration=services.collaboration_update(
-            actor=user, collaboration=collaboration, **fields))
 
+class CollaborationDelete(DeleteMutation):
+    node, write = "Collaboration", services.collaboration_delete
+    allowed = permissions.can_edit_collaboration
 
-class CollaborationDelete(ApiMutation):
     class Input:
         id = graphene.ID(required=True, description="Slug or global ID.")
-
-    deleted_id = graphene.ID()
-
-    @classmethod
-    def perform(cls, info, user, id):
-        collaboration = target("Collaboration", id)
-        require(permissions.can_edit_collaboration(user, collaboration))
-        services.collaboration_delete(actor=user, collaboration=collaboration)
-        return cls.done(deleted_id=id)
 
 
 class HubMutations(graphene.ObjectType):

@@ -5,11 +5,14 @@ transaction, refusals as top-level PERMISSION_DENIED errors, invalid input as
 
 A domain module subclasses `ApiMutation` and implements `perform(info, user, **input)`:
 resolve the objects (api.keys), ask hub.permissions (`require(...)`), call one service,
-return `cls.done(object=...)`.
+return `cls.done(object=...)`. The plain create, update and delete mutations only name their
+object, permission check and service on `CreateMutation`, `UpdateMutation` or
+`DeleteMutation`, which do exactly those steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import graphene
@@ -55,6 +58,24 @@ def values(model: type[dj.Model], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Reference inputs of a mutation: input key -> (api.keys type name, field named in errors, many).
+Refs = dict[str, tuple[str, str, bool]]
+
+
+def resolve_refs(model: type[dj.Model], refs: Refs, data: dict[str, Any],
+                 prefix: str = "") -> dict[str, Any]:
+    """Input values as service fields, with the references (natural keys or global IDs)
+    resolved to objects; every unknown reference is reported at once."""
+    resolver = keys.Resolver(prefix)
+    resolved = {}
+    for key, (type_name, field, many) in refs.items():
+        if key in data:
+            resolve = resolver.many if many else resolver.one
+            resolved[key] = resolve(type_name, data.pop(key), field)
+    resolver.check()
+    return values(model, data) | resolved
+
+
 class ApiMutation(relay.ClientIDMutation):
     """Base of every mutation: write access, one transaction, errors mapped to FieldErrors."""
 
@@ -83,3 +104,75 @@ class ApiMutation(relay.ClientIDMutation):
     @classmethod
     def done(cls, **objects):
         return cls(errors=[], **objects)
+
+
+class CreateMutation(ApiMutation):
+    """Base of the mutations that add one object of `node` (an api.keys type name): check
+    `allowed(user)`, turn the input into service fields (`convert`, resolving `refs`), check
+    the fields (`check`), call `write(actor=user, **fields)`; the payload field is `node` in
+    lower case."""
+
+    class Meta:
+        abstract = True
+
+    node: str
+    allowed: Callable[[Any], bool]
+    write: Callable[..., dj.Model]
+    refs: Refs = {}
+
+    @classmethod
+    def convert(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return resolve_refs(keys.KEYS[cls.node].model, cls.refs, data)
+
+    @classmethod
+    def check(cls, user, current: dj.Model | None, fields: dict[str, Any]) -> bool:
+        """Checks that depend on the new values (moving a product to another vendor, …)."""
+        return True
+
+    @classmethod
+    def perform(cls, info, user, **data):
+        require(cls.allowed(user))
+        fields = cls.convert(data)
+        require(cls.check(user, None, fields))
+        return cls.done(**{cls.node.lower(): cls.write(actor=user, **fields)})
+
+
+class UpdateMutation(CreateMutation):
+    """Base of the mutations that change one object: resolve `input.id`, check
+    `allowed(user, object)`, convert and check the fields, call
+    `write(actor=user, <node>=object, **fields)`."""
+
+    class Meta:
+        abstract = True
+
+    allowed: Callable[[Any, Any], bool]
+
+    @classmethod
+    def perform(cls, info, user, id, **data):
+        name = cls.node.lower()
+        current = target(cls.node, id)
+        require(cls.allowed(user, current))
+        fields = cls.convert(data)
+        require(cls.check(user, current, fields))
+        return cls.done(**{name: cls.write(actor=user, **{name: current}, **fields)})
+
+
+class DeleteMutation(ApiMutation):
+    """Base of the mutations that delete one object: resolve `input.id`, check
+    `allowed(user, object)`, call `write(actor=user, <node>=object)`, return its ID."""
+
+    class Meta:
+        abstract = True
+
+    node: str
+    allowed: Callable[[Any, Any], bool]
+    write: Callable[..., None]
+
+    deleted_id = graphene.ID()
+
+    @classmethod
+    def perform(cls, info, user, id):
+        current = target(cls.node, id)
+        require(cls.allowed(user, current))
+        cls.write(actor=user, **{cls.node.lower(): current})
+        return cls.done(deleted_id=id)

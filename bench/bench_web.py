@@ -1,6 +1,8 @@
 """Server time of the web pages on the Germany-scale synthetic data set (hub.dataset).
 
 The issue's target: a municipality page with 60 usages renders in under 150 ms server time.
+The software page of the most used product (thousands of usages; also with one Land chosen)
+and the 'Meine Kommune' table with 60 rows are held to the same line.
 Server time here is the whole Django request in process (middleware, view, queries, template)
 through the test client, without network or browser. The data lives in a throwaway test
 database (SQLite in memory, or `test_…` on PostgreSQL when DATABASE_URL points there).
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
@@ -32,6 +35,7 @@ from graph import client as graph_client
 from graph import projection
 from hub import dataset, permissions
 from hub.models import ACTIVE_STATUSES, Contact, Municipality, MunicipalityKind, Software, Usage
+from web.views.pages import ROWS_PER_PAGE
 
 TARGET_MS = 150.0
 USAGES_ON_PAGE = 60
@@ -77,24 +81,34 @@ def _measure(*, quick: bool, backend) -> list[Table]:
     member.force_login(_member())
     editor.force_login(_editor(municipality))
     requests = 15 if quick else 40
-    table = Table(f"Serverzeit je Seite ({requests} Aufrufe, Ziel Kommunenseite < {TARGET_MS:.0f} ms "
-                  "p95; CPU = Prozesszeit, robust gegen fremde Last)",
+    table = Table(f"Serverzeit je Seite ({requests} Aufrufe, Ziel Kommunen-, Software- und "
+                  f"Redaktionsseite < {TARGET_MS:.0f} ms p95; CPU = Prozesszeit, robust gegen "
+                  "fremde Last)",
                   ["Seite", "Person", "Abfragen", "KB", "p50 ms", "p95 ms", "CPU p50 ms",
                    "CPU p95 ms", "Last 1/5/15 min", "Ziel"])
+    software_url = reverse("software_detail", args=[software.slug])
+    land = (Usage.objects.filter(software=software).values_list("municipality__state__code")
+            .annotate(n=Count("id")).order_by("-n").first()[0])
     pages = [
         (f"Kommune mit {USAGES_ON_PAGE} Nutzungen",
-         reverse("municipality_detail", args=[municipality.ags]), True),
-        (f"Software ({software.usages.count()} Nutzungen)",
-         reverse("software_detail", args=[software.slug]), False),
-        ("Start", reverse("home"), False),
-        ("Suche live", reverse("search_live") + "?q=Synth", False),
+         reverse("municipality_detail", args=[municipality.ags]), True, None),
+        (f"Software ({software.usages.count()} Nutzungen)", software_url, True, None),
+        # The first view after a write: the software page's counts, map and graph reads
+        # are cached per data version; here the cache is emptied before every request.
+        ("Software, erster Aufruf nach Änderung (ohne Cache)", software_url, False, cache.clear),
+        (f"Software, Land {land} gewählt (Seite 1 von {ROWS_PER_PAGE} Zeilen)",
+         f"{software_url}?land={land}", True, None),
+        ("Start", reverse("home"), False, None),
+        ("Suche live", reverse("search_live") + "?q=Synth", False, None),
     ]
-    rows = [(label, url, is_target, persona, client) for label, url, is_target in pages
+    rows = [(label, url, is_target, persona, client, prepare)
+            for label, url, is_target, prepare in pages
             for persona, client in (("anonym", anonymous), ("Mitglied", member))]
     rows.append((f"Meine Kommune: Tabelle ({USAGES_ON_PAGE} Zeilen)",
-                 reverse("editor_usages", args=[municipality.ags]), False, "Redaktion", editor))
-    for label, url, is_target, persona, client in rows:
-        queries, size, wall, cpu = _time(client, url, requests)
+                 reverse("editor_usages", args=[municipality.ags]), True, "Redaktion", editor,
+                 None))
+    for label, url, is_target, persona, client, prepare in rows:
+        queries, size, wall, cpu = _time(client, url, requests, prepare=prepare)
         p50, p95 = p50_p95(wall)
         verdict = ("ok" if p95 < TARGET_MS else "ÜBER ZIEL") if is_target else "–"
         table.add(label, persona, queries, size // 1024, p50, p95, *p50_p95(cpu), _load(),
@@ -171,15 +185,19 @@ def _editor(municipality: Municipality):
     return user
 
 
-def _time(client: Client, url: str, n: int) -> tuple[int, int, list[float], list[float]]:
-    """(queries, bytes, wall-clock ms per request, CPU ms per request)."""
+def _time(client: Client, url: str, n: int, *, prepare=None) -> tuple[int, int, list[float], list[float]]:
+    """(queries, bytes, wall-clock ms per request, CPU ms per request). `prepare` runs
+    before each request, outside the clock (e.g. emptying the cache)."""
+    prepare = prepare or (lambda: None)
     for _ in range(3):  # warm caches (templates, outline, query plans)
         assert client.get(url).status_code == 200, url
+    prepare()
     with CaptureQueriesContext(connection) as captured:
         size = len(client.get(url).content)
     queries = len(captured)  # read now: the log is cleared by the next request
     wall, cpu = [], []
     for _ in range(n):
+        prepare()
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         wall.append((time.perf_counter() - started) * 1000)

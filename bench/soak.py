@@ -1,14 +1,17 @@
 """`make soak`: the production stack under load and faults (issue 8).
 
-Starts hub.serve's Stack on 127.0.0.1 (gunicorn, 2 workers; the background workers of
-SERVE_WORKERS, e.g. graph_sync, with OUTBOX_APPLY_ON_COMMIT=0 for the web processes) on a
-throwaway PostgreSQL (hub.pgtemp), loads the synthetic data set (hub.dataset; Germany scale
-by default, SOAK_SIZE=small for a quick run), creates editors with read-write API tokens,
-and drives the stack with locust (bench/soak_locustfile.py) headless: SOAK_USERS (50) users
-for SOAK_SECONDS (120). Faults during the run: one gunicorn worker SIGKILLed, each background
-worker restarted (SIGTERM; the Stack brings it back). Afterwards: every acknowledged write is
-looked up in PostgreSQL and the outbox must drain; the time until it has drained is reported.
-Loopback only, bounded in users, time and data.
+Starts hub.serve's Stack on 127.0.0.1 (gunicorn, 2 workers; the supervised graph engine
+`graph_engine run`, the graph worker `graph_sync` and the search index worker `outbox_sync`,
+with OUTBOX_APPLY_ON_COMMIT=0 for the web processes) on a throwaway PostgreSQL (hub.pgtemp),
+loads the synthetic data set (hub.dataset; Germany scale by default, SOAK_SIZE=small|tiny
+for quick runs), creates editors with read-write API tokens, waits until the graph and the
+search index are built, and drives the stack with locust (bench/soak_locustfile.py)
+headless: SOAK_USERS (50) users for SOAK_SECONDS (120). Faults (bench/soak_faults.py): one
+gunicorn worker SIGKILLed, the graph worker restarted, the graph engine SIGKILLed and kept
+down for 20 s; the time to converge after each is measured. Afterwards: every acknowledged
+write is looked up in PostgreSQL, the outbox must drain, graph_check must find no drift and
+the search index must hold exactly the database's rows. Loopback only, bounded in users,
+time and data.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,35 +41,14 @@ def _env(database_url: str, var_dir: Path, workers: list[str]) -> dict[str, str]
                 "API_RATE_LIMIT_ANONYMOUS": "1000000/s",
                 "API_RATE_LIMIT_AUTHENTICATED": "1000000/s", "DATABASE_CONN_MAX_AGE": "60",
                 "OUTBOX_APPLY_ON_COMMIT": "0" if workers else "1"})
+    if any(w.startswith("graph_engine") for w in workers):  # the Stack owns the engine
+        env["GRAPH_AUTOSTART"] = "0"
     return env
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True,
                           capture_output=True, text=True).stdout
-
-
-def _faults(stack, seconds: float, log: list[str], stop: threading.Event) -> None:
-    """Inject the faults at fixed points of the run, log what was done and when."""
-    from hub.serve import GUNICORN
-
-    started = time.monotonic()
-    plan = [(0.25, "kill one gunicorn worker (SIGKILL)"), (0.5, "restart background workers")]
-    for at, what in plan:
-        if stop.wait(max(0.0, started + at * seconds - time.monotonic())):
-            return
-        if what.startswith("kill"):
-            pids = stack.gunicorn_worker_pids()
-            if pids:
-                os.kill(pids[0], signal.SIGKILL)
-                log.append(f"{time.monotonic() - started:.0f} s: {what}, pid {pids[0]}")
-        else:
-            for name in stack.procs:
-                if name != GUNICORN and stack.pid(name):
-                    stack.signal(name, signal.SIGTERM)
-                    log.append(f"{time.monotonic() - started:.0f} s: restarted {name}")
-    while not stop.wait(0.5):
-        stack.poll()
 
 
 def _stats(prefix: str) -> Table:
@@ -80,74 +62,122 @@ def _stats(prefix: str) -> Table:
     return table
 
 
+WORKERS = "graph_engine run,graph_sync,outbox_sync --consumer knowledge.index.consume"
+
+
+def _load(stop: threading.Event, samples: list[float]) -> None:
+    while not stop.wait(5):
+        samples.append(os.getloadavg()[0])
+
+
 def run_soak(*, size: str, seconds: int, users: int) -> list[Table]:
+    from bench.soak_faults import CONVERGE_TIMEOUT, Faults, Probe, wait_until
     from hub import pgtemp
     from hub.serve import Stack, free_port
 
     municipalities, software, per = SIZES[size]
     workdir = Path(tempfile.mkdtemp(prefix="kommunalhub-soak-"))
     fixtures, acked, prefix = workdir / "fixtures.json", workdir / "acked.json", workdir / "locust"
+    workers = [w for w in os.environ.get("SOAK_WORKERS", WORKERS).split(",") if w]
+    figures: list[tuple[str, object]] = []
+    load: list[float] = []
     with pgtemp.cluster() as database_url:
-        workers = os.environ.get("SOAK_WORKERS", "graph_sync").split(",")
-        workers = [w for w in workers if w]
         env = _env(database_url, workdir, workers)
+        consumers = ["graph.projection.consume", "knowledge.index.consume"]
         _manage(env, "manage.py", "migrate", "--noinput", "-v0")
         loaded = time.perf_counter()
         _manage(env, "manage.py", "generate_dataset", "-v0", f"--municipalities={municipalities}",
                 f"--software={software}", f"--usages-per-municipality={per}", "--seed=1")
         loaded = time.perf_counter() - loaded
+        counts = json.loads(_manage(env, "-m", "bench.soak_db", "counts"))
         prepared = json.loads(_manage(env, "-m", "bench.soak_db", "prepare", str(fixtures)))
-        faults: list[str] = []
+        log = open(workdir / "stack.log", "w")
         with Stack(port=free_port(), web_concurrency=2, workers=workers, env=env,
-                   stdout=subprocess.DEVNULL, stderr=open(workdir / "stack.log", "w")) as stack:
+                   stdout=subprocess.DEVNULL, stderr=log) as stack:
+            probe = Probe(database_url, stack.url)
             stop = threading.Event()
-            injector = threading.Thread(target=_faults, args=(stack, seconds, faults, stop))
-            injector.start()
+            # Only this (the main) thread polls the Stack: it spawns the restarted workers,
+            # and a child's PR_SET_PDEATHSIG fires when the *thread* that spawned it ends.
+            sampler = threading.Thread(target=_load, args=(stop, load), daemon=True)
+            sampler.start()
+            # the bulk load's rebuild event: graph and search index are built before the load
+            projected = wait_until(lambda: not any(probe.pending(consumers).values()),
+                                   timeout=1800, step=1, tick=stack.poll)
+            figures.append(("initial projection (graph rebuild + search index, s)",
+                            round(projected, 1) if projected is not None else "timed out"))
+            faults = Faults(stack=stack, probe=probe, env=env, root=ROOT,
+                            log_path=workdir / "faults.log")
+            injector = threading.Thread(target=faults.run, args=(seconds, stop), daemon=True)
             locust_env = {**env, "SOAK_FIXTURES": str(fixtures), "SOAK_ACKED": str(acked)}
-            try:
-                subprocess.run([sys.executable, "-m", "locust", "-f",
-                                str(ROOT / "bench" / "soak_locustfile.py"), "--headless",
-                                "-u", str(users), "-r", str(max(1, users // 5)),
-                                "-t", f"{seconds}s", "--host", stack.url, "--csv", str(prefix),
-                                "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
-                               cwd=ROOT, env=locust_env, check=False, timeout=seconds + 120,
-                               stdout=subprocess.DEVNULL)
-            finally:
-                stop.set()
-                injector.join()
-            drain_started = time.monotonic()
-            verified = {}
-            while time.monotonic() - drain_started < 120:
-                stack.poll()
-                if not workers:  # applied on commit: run what is left
-                    _manage(env, "-c", "import django; django.setup(); "
-                            "from hub import outbox; outbox.apply_pending()")
-                verified = json.loads(_manage(env, "-m", "bench.soak_db", "verify", str(acked)))
-                if all(c["pending"] == 0 for c in verified["outbox"].values()):
-                    break
-                time.sleep(1)
-            converged = time.monotonic() - drain_started
+            with open(workdir / "locust.log", "w") as locust_log:
+                locust = subprocess.Popen(
+                    [sys.executable, "-m", "locust", "-f",
+                     str(ROOT / "bench" / "soak_locustfile.py"), "--headless",
+                     "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s",
+                     "--host", stack.url, "--csv", str(prefix), "--only-summary",
+                     "--loglevel", "WARNING", "--stop-timeout", "10"],
+                    cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL, stderr=locust_log)
+                injector.start()
+                try:
+                    wait_until(lambda: locust.poll() is not None, timeout=seconds + 120,
+                               tick=stack.poll)
+                finally:
+                    if locust.poll() is None:
+                        locust.terminate()
+                    locust.wait()
+            load_ended = time.monotonic()
+            drained = wait_until(lambda: not any(probe.pending(consumers).values()),
+                                 timeout=900, step=1, since=load_ended, tick=stack.poll)
+            injector.join()
+            wait_until(lambda: not faults.tracking(), timeout=CONVERGE_TIMEOUT, tick=stack.poll)
+            stop.set()
+            backlog = probe.pending(consumers)
+            verified = json.loads(_manage(env, "-m", "bench.soak_db", "verify", str(acked)))
+            checked = time.perf_counter()
             graph_check = subprocess.run([sys.executable, "manage.py", "graph_check"], cwd=ROOT,
                                          env=env, capture_output=True, text=True)
-            _manage(env, "manage.py", "graph_engine", "stop")
+            checked = time.perf_counter() - checked
+            probe.close()
+        log.close()
+    stack_log = (workdir / "stack.log").read_text(errors="replace")
     status = json.load(open(acked)).get("status", {})
     summary = Table(f"Soak: {users} users, {seconds} s, PostgreSQL, gunicorn 2 workers, "
-                    f"workers {workers or 'none (outbox applied on commit)'}; data set {size} "
-                    f"({municipalities} Gemeinden, {software} products, {per} usages each, "
-                    f"generated in {loaded:.0f} s; {prepared['editors']} editor tokens)",
+                    f"workers {workers}; data set {size} ({counts['municipalities']} "
+                    f"municipalities, {counts['software']} products, {counts['usages']} "
+                    f"usages, generated in {loaded:.0f} s; {prepared['editors']} editor tokens)",
                     ["figure", "value"])
+    for name, value in figures:
+        summary.add(name, value)
+    served = sum(v for k, v in status.items() if k in {"2xx", "3xx", "4xx", "5xx", "exception"})
+    summary.add("requests served (all responses)", served)
     summary.add("responses by status", json.dumps(status, sort_keys=True))
     summary.add("5xx responses (target 0)", status.get("5xx", 0))
-    summary.add("faults injected", "; ".join(faults) or "none")
+    summary.add("degraded answers while the graph was down",
+                f"{status.get('degraded', 0)} GraphQL GRAPH_UNAVAILABLE, "
+                f"{status.get('page_notice', 0)} pages with the notice")
+    summary.add("faults injected", "; ".join(faults.log) or "none")
+    for name, value in faults.rows():
+        summary.add(name, value)
+    recovery = re.findall(r'"message": "(graph (?:restored from an older snapshot|empty, '
+                          r'foreign)[^"]*)"', stack_log)
+    summary.add("graph recovery by the worker after the engine restart",
+                "; ".join(recovery) or "none needed")
     summary.add("acknowledged creates / missing in PostgreSQL",
                 f"{verified.get('created_acked')} / {verified.get('created_missing')}")
     summary.add("acknowledged updates / lost",
                 f"{verified.get('updated_acked')} / {verified.get('updated_lost')}")
-    summary.add("outbox backlog after run",
-                json.dumps({k: v["pending"] for k, v in verified.get("outbox", {}).items()}))
-    summary.add("time to drain the outbox (s)", round(converged, 1))
+    summary.add("outbox backlog 0, seconds after the end of the load",
+                round(drained, 1) if drained is not None else f"not drained: {backlog}")
     summary.add("graph_check after the run",
-                f"exit {graph_check.returncode}: {graph_check.stdout.strip()[:200]}")
+                f"exit {graph_check.returncode} in {checked:.0f} s: "
+                f"{(graph_check.stdout + graph_check.stderr).strip()[:300]}")
+    summary.add("search index vs database (documents missing/extra)",
+                json.dumps(verified.get("search_drift")) if verified.get("search_drift")
+                else "match")
+    summary.add("load average (1 min) during the run: mean / max",
+                f"{sum(load) / max(1, len(load)):.1f} / {max(load, default=0):.1f} (2 cores, "
+                f"shared)")
+    summary.add("work directory (stack.log, locust.log, CSV)", str(workdir))
     return [_stats(str(prefix)), summary]
 
 

@@ -1,7 +1,8 @@
 """Database side of the soak (bench/soak.py), run inside the stack's environment:
 `python -m bench.soak_db prepare FILE` creates editor users with read-write API tokens and
 writes them (and page samples) to FILE; `python -m bench.soak_db verify ACKED` checks that
-every acknowledged write is in PostgreSQL and reports the outbox backlog. Both print JSON."""
+every acknowledged write is in PostgreSQL and reports the outbox backlog and whether the
+search index matches the database; `counts` the size of the data set. All print JSON."""
 
 from __future__ import annotations
 
@@ -37,9 +38,17 @@ def prepare(path: str, editors: int = 25) -> dict:
     return {"editors": len(tokens), "ags": len(places), "software": len(slugs)}
 
 
+def counts() -> dict:
+    from hub.models import Municipality, Software, Usage
+
+    return {"municipalities": Municipality.objects.count(), "software": Software.objects.count(),
+            "usages": Usage.objects.count()}
+
+
 def verify(path: str) -> dict:
     from hub import outbox
     from hub.models import Usage
+    from knowledge import index
 
     acked = json.load(open(path))
     created = {int(pk) for pk in acked.get("created", [])}
@@ -51,13 +60,13 @@ def verify(path: str) -> dict:
     lost_updates = [pk for pk, notes in updated.items() if stored.get(pk) != notes]
     return {"created_acked": len(created), "created_missing": len(created - found),
             "updated_acked": len(updated), "updated_lost": len(lost_updates),
-            "outbox": outbox.backlog()}
+            "outbox": outbox.backlog(), "search_drift": index.drift()}
 
 
 def main(argv: list[str]) -> int:
     django.setup()
-    command, path = argv
-    result = prepare(path) if command == "prepare" else verify(path)
+    command, *path = argv
+    result = {"prepare": prepare, "verify": verify, "counts": counts}[command](*path)
     print(json.dumps(result))
     return 0
 

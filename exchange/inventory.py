@@ -29,7 +29,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_noop
 
 from exchange import report as rp
-from exchange.text import decode, fold, parse_date, read_table, unsafe_cell, write_csv
+from exchange.text import decode, fold, free_slug, parse_date, read_table, unsafe_cell, write_csv
 from hub import errors, selectors, services
 from hub.models import (
     Municipality,
@@ -430,23 +430,16 @@ def _create_software(row: _Row, actor: Actor, look: _Lookups) -> Software:
     vendor = look.orgs.get(fold(vendor_name)) if vendor_name else None
     if vendor_name and vendor is None:
         vendor = services.organization_create(actor=actor, name=vendor_name[:200],
-                                              slug=_free_slug(Organization, vendor_name),
+                                              slug=free_slug(Organization, vendor_name,
+                                                             fallback="eintrag"),
                                               kind=OrganizationKind.VENDOR)
         look.orgs[fold(vendor_name)] = vendor
         row.warn(rp.UNMATCHED, gettext_noop("Hersteller „%(value)s“ neu angelegt."), "vendor",
                  value=vendor_name)
-    software = services.software_create(actor=actor, slug=_free_slug(Software, spec["name"]),
-                                        vendor=vendor, **spec)
+    slug = free_slug(Software, spec["name"], fallback="eintrag")
+    software = services.software_create(actor=actor, slug=slug, vendor=vendor, **spec)
     look.software[fold(software.name)] = software
     return software
-
-
-def _free_slug(model: Any, name: str) -> str:
-    base = slugify(name)[:90] or "eintrag"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def existing_usage(usages: list[Usage], software: Software, status: str) -> Usage | None:

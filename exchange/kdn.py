@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext_noop
 
 from exchange import report as rp
@@ -28,7 +27,7 @@ from exchange.matching import (
     base_name,
     describe,
 )
-from exchange.text import decode, fold, read_table, squash
+from exchange.text import decode, fold, free_slug, read_table, squash
 from hub import errors, services
 from hub.models import Municipality, Organization, OrganizationKind
 from hub.services import Actor
@@ -179,7 +178,8 @@ def _save_provider(actor: Actor, cells: dict[str, str], town: Municipality | Non
     seat = town.short_name or base_name(town.name) if town else ""
     org = _find_org(cells["name"])
     if org is None:
-        services.organization_create(actor=actor, name=cells["name"], slug=_slug(cells["name"]),
+        slug = free_slug(Organization, cells["name"], fallback="organisation")
+        services.organization_create(actor=actor, name=cells["name"], slug=slug,
                                      kind=OrganizationKind.IT_PROVIDER, seat=seat, website=website)
         result.action = rp.CREATED
         return
@@ -208,13 +208,6 @@ def _find_org(name: str) -> Organization | None:
             return org
     return None
 
-
-def _slug(name: str) -> str:
-    base = slugify(name)[:90] or "organisation"
-    slug, n = base, 2
-    while Organization.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _communes(actor: Actor, data: bytes, report: rp.Report, index: MunicipalityIndex, state: str) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_noop
 
 from exchange import report as rp
@@ -273,3 +275,13 @@ def parse_date(text: str) -> dt.date | None:
             year, month, day = (int(p) for p in parts(match))
             return dt.date(year, month, day)
     raise ValueError(text)
+
+
+def free_slug(model: type[models.Model], name: str, *, fallback: str) -> str:
+    """A slug no `model` row has yet for an entry an import creates: "name", "name-2", …
+    (`fallback` when the name has no letters a slug can keep)."""
+    base = slugify(name)[:90] or fallback
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug

@@ -549,7 +549,8 @@ def build_backend() -> GraphBackend:
     if settings.NEO4J_URI:
         return Neo4jBackend(settings.NEO4J_URI, settings.NEO4J_USER, settings.NEO4J_PASSWORD,
                             settings.NEO4J_DATABASE)
-    return FalkorBackend(EmbeddedEngine(settings.GRAPH_DATA_DIR), settings.GRAPH_NAME)
+    return FalkorBackend(EmbeddedEngine(settings.GRAPH_DATA_DIR), settings.GRAPH_NAME,
+                         autostart=settings.GRAPH_AUTOSTART)
 
 
 def get_backend() -> GraphBackend:

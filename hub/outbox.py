@@ -13,12 +13,14 @@ hub's writes never fail because of a projection.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -195,15 +197,55 @@ def backlog() -> dict[str, dict]:
     return result
 
 
-def prune(keep_days: int = 7) -> int:
-    """Delete events every consumer has applied and that are older than `keep_days`."""
+def prune(keep_days: float | None = None, *, batch: int = 5000) -> int:
+    """Delete the events every configured consumer has applied and that are older than
+    `keep_days` (default settings.OUTBOX_RETENTION_DAYS); the number deleted.
+
+    The outbox is a queue, not an archive (who changed what lives in django-simple-history),
+    so applied events only cost space and make `pending()` and `backlog()` slower. An event
+    some consumer has not applied yet is never deleted, however old: while a consumer is down
+    or has not run at all (no cursor), its events wait for it. The retention keeps recent
+    events for looking into a projection problem."""
     from hub.models import OutboxCursor, OutboxEvent
 
+    if keep_days is None:
+        keep_days = settings.OUTBOX_RETENTION_DAYS
     names = list(settings.OUTBOX_CONSUMERS)
-    cursors = OutboxCursor.objects.filter(consumer__in=names)
-    if len(cursors) < len(names):
+    cursors = list(OutboxCursor.objects.filter(consumer__in=names))
+    if not names or len(cursors) < len(names):
         return 0
-    low = min((c.last_event_id for c in cursors), default=0)
-    cutoff = timezone.now() - timezone.timedelta(days=keep_days)
-    deleted, _ = OutboxEvent.objects.filter(id__lte=low, created_at__lt=cutoff).delete()
+    low = min(c.last_event_id for c in cursors)
+    cutoff = timezone.now() - dt.timedelta(days=keep_days)
+    prunable = OutboxEvent.objects.filter(id__lte=low, created_at__lt=cutoff).order_by("id")
+    deleted = 0
+    while True:  # in batches: the first prune of a long-running hub may meet millions of rows
+        ids = list(prunable.values_list("id", flat=True)[:batch])
+        if ids:
+            deleted += OutboxEvent.objects.filter(id__in=ids).delete()[0]
+        if len(ids) < batch:
+            break
+    if deleted:
+        logger.info("outbox: pruned %s applied events older than %s days", deleted, keep_days)
     return deleted
+
+
+class PruneSchedule:
+    """Runs `prune()` from a worker loop at most every `interval` seconds (default
+    settings.OUTBOX_PRUNE_INTERVAL_SECONDS; 0 turns it off), so the long-lived outbox worker
+    (`graph_sync`) keeps the table small without a daemon or timer of its own."""
+
+    def __init__(self, interval: float | None = None) -> None:
+        self.interval = settings.OUTBOX_PRUNE_INTERVAL_SECONDS if interval is None else interval
+        self.next_at = 0.0
+
+    def __call__(self, now: float | None = None) -> int | None:
+        """Prune if due: the number deleted, or None when it was not due (or is off)."""
+        now = time.monotonic() if now is None else now
+        if self.interval <= 0 or now < self.next_at:
+            return None
+        self.next_at = now + self.interval
+        try:
+            return prune()
+        except DatabaseError as exc:  # a failed clean-up must not stop the worker
+            logger.warning("outbox prune failed: %s", exc)
+            return None

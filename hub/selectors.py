@@ -257,15 +257,43 @@ def municipality_children(*, municipality: Municipality) -> QuerySet[Municipalit
     return municipality.children.order_by("name").only("ags", "name", "short_name", "kind")
 
 
-def software_usages(*, user: User, software: Software, state: str | None = None) -> QuerySet[Usage]:
-    """Who uses a product, ordered for the table grouped by Land and Kreis."""
+def software_usages(*, user: User, software: Software, state: str | None = None,
+                    kreis: str | None = None) -> QuerySet[Usage]:
+    """Who uses a product, ordered for the table grouped by Land and Kreis. `kreis` is the
+    AGS of a Kreis, or "" for the municipalities without one (kreisfreie Städte, Kreise)."""
     qs = (usage_list(user=user, filters={"software": software})
           .select_related("municipality__state", "municipality__parent")
-          .order_by("municipality__state__code", "municipality__parent__name",
-                    "municipality__name"))
+          .order_by("municipality__state__code", F("municipality__parent__name").asc(nulls_last=True),
+                    "municipality__name", "pk"))
     if state:
         qs = qs.filter(municipality__state__code=state)
+    if kreis == "":
+        qs = qs.filter(municipality__parent__isnull=True)
+    elif kreis:
+        qs = qs.filter(municipality__parent__ags=kreis)
     return qs
+
+
+def software_usage_count_by_kreis(*, user: User, software: Software, state: str) -> list[tuple[str | None, str | None, int]]:
+    """(Kreis AGS, Kreis name, usages) in one Land; None for the municipalities without a
+    Kreis. The index above a long table of one Land."""
+    return list(usage_list(user=user, filters={"software": software}).order_by()
+                .filter(municipality__state__code=state)
+                .values_list("municipality__parent__ags", "municipality__parent__name")
+                .annotate(n=Count("id"))
+                .order_by(F("municipality__parent__name").asc(nulls_last=True)))
+
+
+def software_usage_facts(*, user: User, software: Software) -> list[tuple]:
+    """(status, satisfaction, state code, state name, ags, name, latitude, longitude) of
+    every usage of a product the user may see: one pass over the rows, from which the page
+    counts Länder, statuses and ratings and draws the map (four aggregates over the same
+    thousands of rows cost four times as much)."""
+    return list(usage_list(user=user, filters={"software": software}).order_by()
+                .values_list("status", "satisfaction", "municipality__state__code",
+                             "municipality__state__name", "municipality__ags",
+                             "municipality__name", "municipality__latitude",
+                             "municipality__longitude"))
 
 
 def usage_status_counts(*, user: User, software: Software) -> dict[str, int]:

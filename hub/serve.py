@@ -12,7 +12,9 @@ Processes:
   its code, so systemd or the container runtime restarts the whole stack.
 - workers: management commands from settings.SERVE_WORKERS (e.g. `graph_sync`), each
   restarted with a growing delay (1 s … 60 s) when it exits; a projection worker that
-  crashes must come back without taking the web down.
+  crashes must come back without taking the web down. `graph_engine run` is the embedded
+  graph engine as such a worker; with it in the list the other processes get
+  GRAPH_AUTOSTART=0 (they never start an engine of their own) and a reload leaves it alone.
 
 SIGTERM/SIGINT stop all processes gracefully (SIGKILL after the grace period); SIGHUP
 reloads: gunicorn replaces its workers gracefully and the background workers restart, so
@@ -20,7 +22,10 @@ new code is picked up without refusing a request (e.g. after a deploy). The envi
 stays the one the stack was started with: changed variables (secrets) need a restart.
 
 Used from Python, call `poll()` now and then (serve_forever does it twice a second): it
-restarts workers that exited and tells you when gunicorn has.
+restarts workers that exited and tells you when gunicorn has. Call it from the thread that
+started the stack and that outlives it: a child's parent-death signal (PR_SET_PDEATHSIG)
+fires when the *thread* that spawned it ends, so a worker restarted from a short-lived
+thread would be stopped with that thread.
 
 Nothing here imports Django at module level, so gunicorn's config can import it cheaply.
 """
@@ -49,6 +54,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 logger = logging.getLogger("hub.serve")
 
 GUNICORN = "gunicorn"
+ENGINE = "graph_engine"  # SERVE_WORKERS entry `graph_engine run`: the supervised graph engine
 RESTART_DELAY_MAX = 60.0
 STABLE_AFTER = 60.0  # a worker that ran this long restarts at once after its next exit
 
@@ -99,6 +105,7 @@ class Proc:
     reloading: bool = False
     restarts: int = 0
     exit_codes: list[int] = field(default_factory=list)
+    held_until: float = 0.0
 
 
 class Stack:
@@ -125,6 +132,8 @@ class Stack:
         for command in workers:
             argv = shlex.split(command)
             self.procs[argv[0]] = Proc(argv[0], [python, "manage.py", *argv], restart=True)
+        if ENGINE in self.procs:  # one owner restarts the engine; the others never start it
+            self.env.setdefault("GRAPH_AUTOSTART", "0")
 
     @property
     def url(self) -> str:
@@ -191,7 +200,7 @@ class Stack:
                 proc.restart_at = now + delay
                 logger.warning("%s exited with %s after %.0f s; restart in %.0f s",
                                proc.name, code, ran, delay)
-            if now >= proc.restart_at:
+            if now >= max(proc.restart_at, proc.held_until):
                 proc.restarts += 1
                 self._spawn(proc)
         return None
@@ -228,7 +237,8 @@ class Stack:
         the background workers are stopped and started again at once."""
         self.signal(GUNICORN, signal.SIGHUP)
         for proc in self.procs.values():
-            if proc.restart and self.pid(proc.name):
+            # the engine runs no hub code: a reload would only cost a snapshot load
+            if proc.restart and proc.name != ENGINE and self.pid(proc.name):
                 proc.reloading = True
                 proc.popen.terminate()
 
@@ -276,6 +286,11 @@ class Stack:
         pid = self.pid(name)
         if pid:
             os.kill(pid, signum)
+
+    def hold(self, name: str, seconds: float) -> None:
+        """Do not restart `name` for `seconds` after it exits (a fault test keeps the graph
+        engine down for a while; an operator could do the same during maintenance)."""
+        self.procs[name].held_until = time.monotonic() + seconds
 
     def gunicorn_worker_pids(self) -> list[int]:
         """The gunicorn master's children (Linux /proc)."""

@@ -10,7 +10,7 @@ stays *proposed* until the municipality confirms it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -60,13 +60,27 @@ def _assign(instance: models.Model, fields: dict[str, Any]) -> dict[str, Iterabl
     return m2m
 
 
-def _save(instance: models.Model, fields: dict[str, Any]) -> models.Model:
+@transaction.atomic
+def _save(instance: models.Model, *, actor: Actor, fields: dict[str, Any],
+          before_clean: Callable[[Any], None] | None = None) -> Any:
+    """The one write path of every create and update: record who (history), assign the
+    fields, apply the entity's own rules (`before_clean`), validate, save, then set the
+    many-to-many values (they need a primary key)."""
+    _set_actor(instance, actor)
     m2m = _assign(instance, fields)
+    if before_clean is not None:
+        before_clean(instance)
     instance.full_clean()
     instance.save()
     for key, values in m2m.items():
         getattr(instance, key).set(values)
     return instance
+
+
+@transaction.atomic
+def _delete(instance: models.Model, *, actor: Actor) -> None:
+    _set_actor(instance, actor)
+    instance.delete()
 
 
 def _set_actor(instance: models.Model, actor: Actor) -> None:
@@ -75,94 +89,68 @@ def _set_actor(instance: models.Model, actor: Actor) -> None:
         instance._history_user = actor
 
 
-@transaction.atomic
 def municipality_update(*, actor: Actor, municipality: Municipality, **fields: Any) -> Municipality:
-    _set_actor(municipality, actor)
-    return _save(municipality, fields)
+    return _save(municipality, actor=actor, fields=fields)
 
 
-@transaction.atomic
 def organization_create(*, actor: Actor, **fields: Any) -> Organization:
-    org = Organization()
-    _set_actor(org, actor)
-    return _save(org, fields)
+    return _save(Organization(), actor=actor, fields=fields)
 
 
-@transaction.atomic
 def organization_update(*, actor: Actor, organization: Organization, **fields: Any) -> Organization:
-    _set_actor(organization, actor)
-    return _save(organization, fields)
+    return _save(organization, actor=actor, fields=fields)
 
 
-@transaction.atomic
 def membership_create(*, actor: Actor, **fields: Any) -> Membership:
-    membership = Membership()
-    _set_actor(membership, actor)
-    return _save(membership, fields)
+    return _save(Membership(), actor=actor, fields=fields)
 
 
-@transaction.atomic
+def membership_update(*, actor: Actor, membership: Membership, **fields: Any) -> Membership:
+    return _save(membership, actor=actor, fields=fields)
+
+
 def membership_delete(*, actor: Actor, membership: Membership) -> None:
-    _set_actor(membership, actor)
-    membership.delete()
+    _delete(membership, actor=actor)
 
 
-@transaction.atomic
 def software_create(*, actor: Actor, **fields: Any) -> Software:
-    software = Software()
-    _set_actor(software, actor)
-    return _save(software, fields)
+    return _save(Software(), actor=actor, fields=fields)
 
 
-@transaction.atomic
 def software_update(*, actor: Actor, software: Software, **fields: Any) -> Software:
-    _set_actor(software, actor)
-    return _save(software, fields)
+    return _save(software, actor=actor, fields=fields)
 
 
-@transaction.atomic
 def service_create(*, actor: Actor, **fields: Any) -> Service:
-    service = Service()
-    _set_actor(service, actor)
-    return _save(service, fields)
+    return _save(Service(), actor=actor, fields=fields)
 
 
-@transaction.atomic
 def service_update(*, actor: Actor, service: Service, **fields: Any) -> Service:
-    _set_actor(service, actor)
-    return _save(service, fields)
+    return _save(service, actor=actor, fields=fields)
 
 
-@transaction.atomic
 def contact_create(*, actor: Actor, **fields: Any) -> Contact:
-    contact = Contact()
-    _set_actor(contact, actor)
-    return _save(contact, fields)
+    return _save(Contact(), actor=actor, fields=fields)
 
 
-@transaction.atomic
 def contact_update(*, actor: Actor, contact: Contact, **fields: Any) -> Contact:
-    _set_actor(contact, actor)
-    return _save(contact, fields)
+    return _save(contact, actor=actor, fields=fields)
 
 
-@transaction.atomic
 def contact_delete(*, actor: Actor, contact: Contact) -> None:
-    _set_actor(contact, actor)
-    contact.delete()
+    _delete(contact, actor=actor)
 
 
-@transaction.atomic
 def collaboration_create(*, actor: Actor, **fields: Any) -> Collaboration:
-    collaboration = Collaboration()
-    _set_actor(collaboration, actor)
-    return _save(collaboration, fields)
+    return _save(Collaboration(), actor=actor, fields=fields)
 
 
-@transaction.atomic
 def collaboration_update(*, actor: Actor, collaboration: Collaboration, **fields: Any) -> Collaboration:
-    _set_actor(collaboration, actor)
-    return _save(collaboration, fields)
+    return _save(collaboration, actor=actor, fields=fields)
+
+
+def collaboration_delete(*, actor: Actor, collaboration: Collaboration) -> None:
+    _delete(collaboration, actor=actor)
 
 
 def _provenance(actor: Actor, municipality: Municipality, source: str | None) -> tuple[str, bool]:
@@ -199,7 +187,14 @@ def _validate_unique_active(usage: Usage) -> None:
             code=errors.DUPLICATE_ACTIVE_USAGE)})
 
 
-@transaction.atomic
+def _usage_rules(usage: Usage) -> None:
+    """What every usage write applies after its fields are set: a retired usage without an
+    end date ends today; at most one active usage per municipality and product."""
+    if usage.status == UsageStatus.RETIRED and usage.until is None:
+        usage.until = timezone.localdate()
+    _validate_unique_active(usage)
+
+
 def usage_create(*, actor: Actor, municipality: Municipality, software: Software,
                  source: str | None = None, **fields: Any) -> Usage:
     """Record that a municipality uses (plans, evaluates, …) a product."""
@@ -209,36 +204,21 @@ def usage_create(*, actor: Actor, municipality: Municipality, software: Software
                   last_confirmed_at=timezone.now() if confirmed else None)
     if actor is not None and actor.is_authenticated:
         usage.created_by = actor
-    _set_actor(usage, actor)
-    m2m = _assign(usage, fields)
-    if usage.status == UsageStatus.RETIRED and usage.until is None:
-        usage.until = timezone.localdate()
-    _validate_unique_active(usage)
-    usage.full_clean()
-    usage.save()
-    for key, values in m2m.items():
-        getattr(usage, key).set(values)
-    return usage
+    return _save(usage, actor=actor, fields=fields, before_clean=_usage_rules)
 
 
-@transaction.atomic
 def usage_update(*, actor: Actor, usage: Usage, **fields: Any) -> Usage:
     """Change a usage. Changes by the municipality's own editors count as a confirmation."""
     old_status = usage.status
-    _set_actor(usage, actor)
-    m2m = _assign(usage, fields)
-    _check_transition(old_status, usage.status)
-    if usage.status == UsageStatus.RETIRED and usage.until is None:
-        usage.until = timezone.localdate()
-    if actor is not None and permissions.is_own_editor(actor, usage.municipality):
-        usage.is_confirmed = True
-        usage.last_confirmed_at = timezone.now()
-    _validate_unique_active(usage)
-    usage.full_clean()
-    usage.save()
-    for key, values in m2m.items():
-        getattr(usage, key).set(values)
-    return usage
+
+    def rules(changed: Usage) -> None:
+        _check_transition(old_status, changed.status)
+        if actor is not None and permissions.is_own_editor(actor, changed.municipality):
+            changed.is_confirmed = True
+            changed.last_confirmed_at = timezone.now()
+        _usage_rules(changed)
+
+    return _save(usage, actor=actor, fields=fields, before_clean=rules)
 
 
 def usage_retire(*, actor: Actor, usage: Usage, until: dt.date | None = None,
@@ -261,16 +241,8 @@ def usage_confirm(*, actor: Actor, usage: Usage) -> Usage:
     return usage
 
 
-@transaction.atomic
 def usage_delete(*, actor: Actor, usage: Usage) -> None:
-    _set_actor(usage, actor)
-    usage.delete()
-
-
-@transaction.atomic
-def membership_update(*, actor: Actor, membership: Membership, **fields: Any) -> Membership:
-    _set_actor(membership, actor)
-    return _save(membership, fields)
+    _delete(usage, actor=actor)
 
 
 @transaction.atomic
@@ -312,11 +284,6 @@ def _upsert_one(actor: Actor, municipality: Municipality, software: Software,
         return usage_create(actor=actor, municipality=municipality, software=software, **fields)
     return usage_update(actor=actor, usage=active, **fields)
 
-
-@transaction.atomic
-def collaboration_delete(*, actor: Actor, collaboration: Collaboration) -> None:
-    _set_actor(collaboration, actor)
-    collaboration.delete()
 
 def _username_for(email: str) -> str:
     user_model = get_user_model()

@@ -177,6 +177,10 @@ NEO4J_DATABASE = os.environ.get("NEO4J_DATABASE", "neo4j")
 # background once this many municipalities changed their usages since the last run.
 GRAPH_NAME = os.environ.get("GRAPH_NAME", "kommunalhub")
 GRAPH_SIMILARITY_RERUN_AFTER = int(os.environ.get("GRAPH_SIMILARITY_RERUN_AFTER", "500"))
+# Whether a process that finds the embedded engine down starts it itself (development, tests).
+# Off where a supervisor runs it (`manage.py graph_engine run`, as hub.serve does): a web
+# request must not wait for an engine to load its snapshot, and one owner restarts it.
+GRAPH_AUTOSTART = env_bool("GRAPH_AUTOSTART", True)
 
 # Web interface: "ask the users" messages a member may send per 24 hours.
 ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
@@ -186,6 +190,10 @@ ASK_USERS_PER_DAY = int(os.environ.get("ASK_USERS_PER_DAY", "3"))
 OUTBOX_CONSUMERS: list[str] = env_list(
     "OUTBOX_CONSUMERS", "graph.projection.consume,knowledge.index.consume")
 OUTBOX_APPLY_ON_COMMIT = env_bool("OUTBOX_APPLY_ON_COMMIT", True)
+# Outbox pruning (hub.outbox.prune): applied events older than this many days are deleted by
+# the graph_sync worker every OUTBOX_PRUNE_INTERVAL_SECONDS (0: never) or `manage.py outbox_prune`.
+OUTBOX_RETENTION_DAYS = float(os.environ.get("OUTBOX_RETENTION_DAYS", "7"))
+OUTBOX_PRUNE_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_PRUNE_INTERVAL_SECONDS", "3600"))
 
 # Knowledge base search: seconds a writer waits for the Whoosh index lock before giving up
 # (the outbox retries later); the index lives in SEARCH_INDEX_DIR.

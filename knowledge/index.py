@@ -181,6 +181,35 @@ def check_search() -> tuple[bool, dict]:
     return True, {"index": "current" if current else "outdated", "documents": documents}
 
 
+def drift() -> dict[str, dict[str, int]]:
+    """Documents the index lacks or holds beyond the database, per document type (for the
+    soak and `manage.py search_check`): the index is a projection, so after the outbox has
+    drained both sides name the same rows. Empty when they match."""
+    from whoosh import query
+
+    expected: dict[str, set[int]] = {
+        ARTICLE: set(Article.objects.values_list("pk", flat=True)),
+        "municipality": set(Municipality.objects.values_list("pk", flat=True)),
+        "software": set(Software.objects.values_list("pk", flat=True)),
+        "service": set(Service.objects.values_list("pk", flat=True)),
+        "organization": set(Organization.objects.values_list("pk", flat=True)),
+        "collaboration": set(Collaboration.objects.values_list("pk", flat=True)),
+    }
+    found: dict[str, set[int]] = defaultdict(set)
+    if exists():
+        ix = _retry(lambda: index.open_dir(str(index_dir())))
+        with ix.searcher() as searcher:
+            for doctype in DOCTYPES:
+                hits = searcher.search(query.Term("doctype", doctype), limit=None, scored=False)
+                found[doctype] = {parse_doc_id(hit["doc_id"])[1] for hit in hits}
+    report = {}
+    for doctype in DOCTYPES:
+        missing, extra = expected[doctype] - found[doctype], found[doctype] - expected[doctype]
+        if missing or extra:
+            report[doctype] = {"missing": len(missing), "extra": len(extra)}
+    return report
+
+
 # --- documents ----------------------------------------------------------------------------
 
 def _join(values: Iterable) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -368,6 +369,18 @@ def heads_pattern(heads: set[str]) -> re.Pattern | None:
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\w*", re.IGNORECASE)
 
 
+def _matches(text: str, terms: set[str], heads: re.Pattern | None) -> Iterator[re.Match]:
+    """The words of `text` whose stem (as the index analyses it) is one of `terms`."""
+    cache = analysis_cache()
+    for match in (heads or WORD).finditer(text):
+        word = match.group(0)
+        stem = cache.get(word)
+        if stem is None:
+            stem = normalise(word)
+        if stem in terms:
+            yield match
+
+
 def highlight(text: str, terms: set[str], fallback: str = "",
               heads: re.Pattern | None = None) -> str:
     """Escaped snippet (up to two fragments) with the matched words in <mark>.
@@ -379,22 +392,16 @@ def highlight(text: str, terms: set[str], fallback: str = "",
     skip words that cannot match."""
     marks: list[tuple[int, int]] = []
     if terms:
-        cache = analysis_cache()
         windows = 0
-        for match in (heads or WORD).finditer(text):
-            word = match.group(0)
-            stem = cache.get(word)
-            if stem is None:
-                stem = normalise(word)
-            if stem in terms:
-                start = match.start()
-                if not marks or start > marks[-1][1] + _CONTEXT:
-                    windows += 1
-                    if windows > 2:
-                        break  # two fragments are all we show
-                marks.append(match.span())
-                if len(marks) >= _MAX_MARKS:
-                    break
+        for match in _matches(text, terms, heads):
+            start = match.start()
+            if not marks or start > marks[-1][1] + _CONTEXT:
+                windows += 1
+                if windows > 2:
+                    break  # two fragments are all we show
+            marks.append(match.span())
+            if len(marks) >= _MAX_MARKS:
+                break
     if not marks:
         plain = fallback or text
         return escape(plain[:SNIPPET_CHARS].strip() + ("…" if len(plain) > SNIPPET_CHARS else ""))
@@ -423,16 +430,10 @@ def highlight(text: str, terms: set[str], fallback: str = "",
 def mark_all(text: str, terms: set[str], heads: re.Pattern | None = None) -> str:
     """The whole (short) text escaped, every matched word in <mark>: for titles."""
     out, pos = [], 0
-    cache = analysis_cache()
-    for match in (heads or WORD).finditer(text):
-        word = match.group(0)
-        stem = cache.get(word)
-        if stem is None:
-            stem = normalise(word)
-        if stem in terms:
-            out.append(escape(text[pos:match.start()]))
-            out.append(f"<mark>{escape(word)}</mark>")
-            pos = match.end()
+    for match in _matches(text, terms, heads):
+        out.append(escape(text[pos:match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        pos = match.end()
     out.append(escape(text[pos:]))
     return "".join(out)
 

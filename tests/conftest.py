@@ -10,6 +10,9 @@ from hub import permissions
 from hub.models import Membership, MembershipRole, Municipality, Organization
 from tests import factories
 
+# One embedded graph engine for the whole run, shared by every package that asks for `graph`.
+pytest_plugins = ["tests.graph_engine"]
+
 
 @dataclass
 class World:

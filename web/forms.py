@@ -9,6 +9,7 @@ from functools import lru_cache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.utils.choices import normalize_choices
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +31,41 @@ STATUS_ORDER = [UsageStatus.EVALUATING, UsageStatus.PLANNED, UsageStatus.PILOT,
 SATISFACTION_CHOICES = [("", "–")] + [(str(n), str(n)) for n in range(1, 6)]
 
 
-class DateInput(forms.DateInput):
+class FastInputMixin:
+    """Renders Django's own <input> markup (django/forms/widgets/input.html, same context)
+    as one string. The editors' table has five inputs in each of up to a few hundred rows;
+    through the template engine they take most of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_attr = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        return mark_safe(f'<input type="{escape(widget["type"])}" '  # noqa: S308 - all parts escaped
+                         f'name="{escape(widget["name"])}"{value_attr}{_attrs(widget["attrs"])}>')
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html: in order, True bare, False left out."""
+    return "".join("" if value is False else f" {name}" if value is True
+                   else f' {name}="{escape(value)}"' for name, value in attrs.items())
+
+
+class DateInput(FastInputMixin, forms.DateInput):
     input_type = "date"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastHiddenInput(FastInputMixin, forms.HiddenInput):
+    pass
+
+
+class FastCheckboxInput(FastInputMixin, forms.CheckboxInput):
+    pass
 
 
 class FastSelect(forms.Select):
@@ -42,8 +73,19 @@ class FastSelect(forms.Select):
     <option> through a template, which takes seconds for the few thousand products of the
     'new usage' rows; here the options are built once per list of choices and reused."""
 
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value) -> None:
+        # A tuple is taken as already normalised: Django would walk the few thousand
+        # products again for every row (most of the page's time at Germany scale).
+        self._choices = value if isinstance(value, tuple) else normalize_choices(value)
+
     def render(self, name, value, attrs=None, renderer=None) -> str:
-        key = tuple((k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in self.choices)
+        key = self.choices if isinstance(self.choices, tuple) else tuple(
+            (k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in self.choices)
         options = _options_html(key)
         if value not in (None, ""):
             plain = f'<option value="{escape(value)}">'
@@ -73,8 +115,8 @@ class UsageRowForm(forms.Form):
     the time of its last change, so a change made meanwhile by someone else is not
     overwritten silently."""
 
-    usage_id = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.CharField(widget=forms.HiddenInput)
+    usage_id = forms.IntegerField(widget=FastHiddenInput)
+    version = forms.CharField(widget=FastHiddenInput)
     status = forms.ChoiceField(label=_("Status"), widget=FastSelect)
     since = forms.DateField(label=_("seit"), required=False, widget=DateInput())
     satisfaction = forms.TypedChoiceField(label=_("Zufriedenheit"), choices=SATISFACTION_CHOICES,
@@ -82,8 +124,9 @@ class UsageRowForm(forms.Form):
                                           widget=FastSelect)
     visibility = forms.ChoiceField(label=_("Sichtbarkeit"), choices=Visibility.choices,
                                    widget=FastSelect)
-    notes = forms.CharField(label=_("Anmerkungen"), required=False, max_length=2000)
-    delete = forms.BooleanField(label=_("entfernen"), required=False)
+    notes = forms.CharField(label=_("Anmerkungen"), required=False, max_length=2000,
+                            widget=FastTextInput)
+    delete = forms.BooleanField(label=_("entfernen"), required=False, widget=FastCheckboxInput)
 
     editable_fields = ["status", "since", "satisfaction", "visibility", "notes"]
 
@@ -122,12 +165,13 @@ class NewUsageForm(forms.Form):
                                           widget=FastSelect)
     visibility = forms.ChoiceField(label=_("Sichtbarkeit"), choices=Visibility.choices,
                                    initial=Visibility.PUBLIC, widget=FastSelect)
-    notes = forms.CharField(label=_("Anmerkungen"), required=False, max_length=2000)
+    notes = forms.CharField(label=_("Anmerkungen"), required=False, max_length=2000,
+                            widget=FastTextInput)
 
     def __init__(self, *args, software_choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["software"].widget.choices = ([("", _("– Software wählen –"))]
-                                                  + (software_choices or []))
+        self.fields["software"].widget.choices = ((("", _("– Software wählen –")),)
+                                                  + tuple(software_choices or ()))
 
     def has_changed(self) -> bool:
         """A row counts only when a product was picked; defaults alone add nothing."""

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext_noop
 
 from exchange import report as rp
@@ -27,8 +26,10 @@ from exchange.matching import AMBIGUOUS, FUZZY, LOOSE, MunicipalityIndex, descri
 from exchange.models import PubliccodeDocument
 from exchange.publiccode import mapping
 from exchange.publiccode.validate import validate
+from exchange.text import free_slug
 from hub import services
 from hub.models import (
+    Organization,
     OrganizationKind,
     Software,
     Usage,
@@ -101,8 +102,8 @@ def _import_one(actor: Actor, name: str, data: bytes, doc: dict[str, Any], versi
     fields = _fields(doc, result)
     if software is None:
         vendor = _vendor(actor, doc, result)
-        software = services.software_create(actor=actor, slug=_unique_slug(doc["name"]),
-                                             vendor=vendor, **fields)
+        slug = free_slug(Software, doc["name"], fallback="software")
+        software = services.software_create(actor=actor, slug=slug, vendor=vendor, **fields)
         result.action = rp.CREATED
     else:
         if software.vendor_id is None:
@@ -171,26 +172,11 @@ def _vendor(actor: Actor, doc: dict[str, Any], result: rp.RowResult):
     result.issues.append(rp.Issue(rp.UNMATCHED, gettext_noop(
         "Hersteller „%(name)s“ war unbekannt und wurde als Organisation angelegt."), {"name": name},
         None, "organisation.name", rp.WARNING))
-    return services.organization_create(actor=actor, name=name[:200], slug=_unique_org_slug(name),
+    slug = free_slug(Organization, name, fallback="organisation")
+    return services.organization_create(actor=actor, name=name[:200], slug=slug,
                                         kind=OrganizationKind.VENDOR)
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:90] or "software"
-    slug, n = base, 2
-    while Software.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def _unique_org_slug(name: str) -> str:
-    from hub.models import Organization
-
-    base = slugify(name)[:90] or "organisation"
-    slug, n = base, 2
-    while Organization.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _store_document(software: Software, doc: dict[str, Any], version: str, name: str,

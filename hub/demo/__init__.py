@@ -6,7 +6,9 @@ database. Every section upserts by natural key (AGS, slug, OZG id, LeiKa key, na
 second run changes nothing and never duplicates a row.
 
 Bulk writes bypass model signals, so the outbox hears nothing about them; one "rebuild" event
-at the end tells the projections (graph, search) to rebuild from the database.
+at the end tells the projections (graph, search) to rebuild from the database. Nor does
+django-simple-history: `record_initial_history` gives every new row its initial history
+record at the end, in one INSERT … SELECT per table.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hub.demo.fictional import load_fictional
 from hub.demo.geography import load_municipalities
 from hub.demo.organizations import load_organizations
 from hub.demo.software import load_software
+from hub.demo.sync import record_initial_history
 from knowledge.demo import load_demo_articles
 
 # In dependency order: organisations before software (the KDN is also a vendor), everything
@@ -51,5 +54,6 @@ def load(*, only: Collection[str] | None = None) -> dict[str, dict[str, int]]:
     with transaction.atomic():
         for name in names:
             result[name] = asdict(SECTIONS[name]())
+        record_initial_history(reason="load_demo")
         outbox.emit_rebuild("load_demo")
     return result

@@ -14,7 +14,6 @@ from tests import factories
 from tests.api.conftest import codes_of, data_of
 from tests.api.test_readme import README
 from tests.graph import data
-from tests.graph.conftest import graph, graph_backend, graph_engine  # noqa: F401
 
 
 @pytest.fixture

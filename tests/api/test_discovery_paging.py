@@ -9,7 +9,6 @@ from graph import selectors
 from hub.models import Municipality, Software
 from tests.api.conftest import codes_of, data_of
 from tests.api.test_discovery import _nodes, _popular_software, generated  # noqa: F401
-from tests.graph.conftest import graph, graph_backend, graph_engine  # noqa: F401
 
 SIMILAR = """query($ags: String!, $first: Int, $after: String) { municipality(ags: $ags) {
     similar(first: $first, after: $after) { totalCount

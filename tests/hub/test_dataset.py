@@ -55,6 +55,17 @@ def test_it_generates_the_requested_sizes():
 
 
 @pytest.mark.django_db
+def test_generated_records_start_their_history_with_the_generation():
+    dataset.generate(**SMALL, seed=1, progress=False)
+
+    for model in (Municipality, Software, Usage):
+        assert model.history.filter(history_type="+", history_change_reason="generate_dataset",
+                                    history_user__isnull=True).count() == model.objects.count()
+    usage = Usage.objects.order_by("pk").last()
+    assert usage.history.get().status == usage.status
+
+
+@pytest.mark.django_db
 def test_it_is_reproducible_with_the_same_seed():
     first = _generate_and_roll_back(seed=7)
     assert first == _generate_and_roll_back(seed=7)

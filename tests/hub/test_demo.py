@@ -95,6 +95,26 @@ def test_loads_reference_and_demo_data_idempotently():
     assert _counts() == first
 
 
+@pytest.mark.django_db
+def test_bulk_loaded_records_start_their_history_with_the_load():
+    demo.load()
+
+    for model in (Municipality, Service, Organization, Membership, Software, Usage, Contact):
+        recorded = model.history.values("id").distinct().count()
+        assert recorded == model.objects.count() > 0, model.__name__
+    usage = Usage.objects.filter(source=UsageSource.DEMO, services__isnull=False).first()
+    initial = usage.history.get()
+    assert (initial.history_type, initial.history_change_reason) == ("+", "load_demo")
+    assert (initial.status, initial.software_id) == (usage.status, usage.software_id)
+    assert ({row.service_id for row in initial.services.all()}
+            == set(usage.services.values_list("pk", flat=True)))
+    assert Municipality.objects.get(ags="05158004").history.get().short_name == "Erkrath"
+
+    rows = {model: model.history.count() for model in (Municipality, Service, Usage)}
+    demo.load()
+    assert {model: model.history.count() for model in rows} == rows
+
+
 def test_it_rejects_unknown_sections():
     with pytest.raises(demo.UnknownSection):
         demo.load(only=["gemeinden"])

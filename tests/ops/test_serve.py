@@ -118,6 +118,21 @@ def test_a_worker_process_that_dies_is_restarted(stack):
     assert get(stack.url + "/healthz")[0] == 200  # the web never noticed
 
 
+def test_a_held_worker_stays_down_until_the_hold_ends(stack):
+    first = stack.pid("shell")
+    stack.hold("shell", 3.0)
+    os.kill(first, signal.SIGKILL)
+    killed = time.monotonic()
+    wait_for(lambda: stack.poll() is None and stack.pid("shell") not in (None, first))
+    assert time.monotonic() - killed >= 2.9
+
+
+def test_supervising_the_graph_engine_stops_the_others_from_starting_one():
+    with_engine = Stack(workers=["graph_engine run", "graph_sync"], setup=False)
+    assert with_engine.env["GRAPH_AUTOSTART"] == "0"
+    assert with_engine.procs["graph_engine"].argv[-2:] == ["graph_engine", "run"]
+
+
 def test_reload_replaces_every_process_while_serving(stack):
     web, worker = set(stack.gunicorn_worker_pids()), stack.pid("shell")
     stack.reload()
@@ -151,3 +166,29 @@ def test_stop_ends_every_process_and_logs_are_json(tmp_path):
         assert line["request_id"] == "stack-test-1"
         assert line["status"] == 200
     assert any(line.get("message", "").startswith("Shutting down") for line in lines)
+
+
+def _graph_ready(stack) -> tuple[int, bool]:
+    status, _, body = get(stack.url + "/readyz?check=graph")
+    return status, json.loads(body)["checks"]["graph"]["ok"]
+
+
+def test_stack_restarts_a_killed_graph_engine_and_readyz_follows(tmp_path):
+    log = (tmp_path / "stack.log").open("w")
+    stack = Stack(port=free_port(), web_concurrency=2, workers=["graph_engine run"],
+                  stdout=log, stderr=log, env={"KOMMUNALHUB_VAR_DIR": str(tmp_path)})
+    with stack:
+        wait_for(lambda: _graph_ready(stack) == (200, True), timeout=60)
+        runner = stack.pid("graph_engine")
+        engine = int((tmp_path / "graph" / "redis.pid").read_text())
+        stack.hold("graph_engine", 3.0)
+        os.kill(engine, signal.SIGKILL)
+        assert wait_for(lambda: _graph_ready(stack) == (503, False))
+        # no web process started an engine of its own (GRAPH_AUTOSTART=0): still none runs
+        pidfile = tmp_path / "graph" / "redis.pid"
+        assert not pidfile.exists() or not alive(int(pidfile.read_text()))
+        assert stack.pid("gunicorn") and not alive(engine)
+        wait_for(lambda: stack.poll() is None and stack.pid("graph_engine") not in (None, runner))
+        wait_for(lambda: _graph_ready(stack) == (200, True), timeout=60)
+        assert int((tmp_path / "graph" / "redis.pid").read_text()) != engine
+    log.close()

@@ -74,7 +74,6 @@ def nrw(db) -> State:
 
 # --- graph discovery on the pages (second UI pass) ---
 from graph import client as graph_client  # noqa: E402
-from tests.graph.conftest import graph, graph_backend, graph_engine  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True)

@@ -54,7 +54,7 @@ def dashboard(request: HttpRequest, ags: str) -> HttpResponse:
     })
 
 
-def _software_choices() -> list:
+def _software_choices() -> tuple:
     """Products grouped by category for the select of new rows, as plain tuples (thousands
     of model instances would cost more than the rest of the page)."""
     rows = (Software.objects.order_by("category__position", "category__name", "name")
@@ -62,7 +62,7 @@ def _software_choices() -> list:
     groups: dict[str, list] = {}
     for pk, name, category in rows:
         groups.setdefault(category, []).append((pk, name))
-    return [(category, tuple(options)) for category, options in groups.items()]
+    return tuple((category, tuple(options)) for category, options in groups.items())
 
 
 def _attach(form, exc: ValidationError) -> None:

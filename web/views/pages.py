@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +22,7 @@ from hub.models import (
     Usage,
     UsageStatus,
 )
-from web import germany, neighbourhood
+from web import caching, germany, neighbourhood
 from web.views import discovery
 
 PAGE_SIZE = 50
@@ -33,6 +32,11 @@ FULL_TABLE_LIMIT = 300
 # keeps the page small for products used by thousands of municipalities.
 MAP_DOT_LIMIT = 400
 HOME_CACHE_SECONDS = 3600
+# The software page's counts and map, per product, viewer kind and data version.
+SOFTWARE_CACHE_SECONDS = 3600
+# Rows per page of the 'who uses it' table inside a Land of a much used product (as in the
+# other lists: rendering the rows is most of the page's time).
+ROWS_PER_PAGE = 50
 STATUS_ORDER = [UsageStatus.PRODUCTION, UsageStatus.PILOT, UsageStatus.PLANNED,
                 UsageStatus.EVALUATING, UsageStatus.RETIRED]
 
@@ -47,26 +51,16 @@ def _status_rows(counts: dict[str, int]) -> list[dict]:
              "percent": round(100 * counts.get(s, 0) / total)} for s in STATUS_ORDER]
 
 
-def _visibility_key(user) -> str:
-    if permissions.is_member(user):
-        return "members"
-    return f"user{user.pk}" if user.is_authenticated else "public"
-
-
 def home(request: HttpRequest) -> HttpResponse:
     """The counts and the top products aggregate every usage in the country (a second at
     Germany scale), so they are cached per visibility and per data version."""
-    version = selectors.hub_data_version()
-    stamp = f"{version[0]}-{version[1].timestamp()}" if version else "0"
-    key = f"web:home:{_visibility_key(request.user)}:{stamp}"
-    data = cache.get(key)
-    if data is None:
-        data = {"counts": selectors.hub_counts(),
-                "top": selectors.software_top_by_category(user=request.user),
-                # Article writes do not change the hub's data version: a newly published
-                # article appears after the next hub write or within HOME_CACHE_SECONDS.
-                "latest_articles": discovery.latest_articles(user=request.user)}
-        cache.set(key, data, HOME_CACHE_SECONDS)
+    key = f"web:home:{caching.visibility_key(request.user)}:{caching.data_stamp()}"
+    data = caching.cached(key, HOME_CACHE_SECONDS, lambda: {
+        "counts": selectors.hub_counts(),
+        "top": selectors.software_top_by_category(user=request.user),
+        # Article writes do not change the hub's data version: a newly published
+        # article appears after the next hub write or within HOME_CACHE_SECONDS.
+        "latest_articles": discovery.latest_articles(user=request.user)})
     return render(request, "web/home.html", data)
 
 
@@ -189,21 +183,87 @@ def _by_state_and_kreis(usages: list[Usage]) -> list[tuple[State, list[tuple[Mun
 
 
 def _map(points) -> dict:
+    """Dots for (ags, name, latitude, longitude, status) rows. Thousands of points are
+    projected inline (no call per point) and, above MAP_DOT_LIMIT, rounded straight to the
+    whole units of the path."""
+    project = germany.projector()
+    if len(points) > MAP_DOT_LIMIT:
+        active = {UsageStatus.PRODUCTION, UsageStatus.PILOT}
+        inside = [(project(lat, lon), status in active)
+                  for _ags, _name, lat, lon, status in points if germany.in_bounds(lat, lon)]
+        return {"width": germany.WIDTH, "height": germany.HEIGHT,
+                "outline": germany.outline_path(), "count": len(inside), "dots": [],
+                "paths": {"production": germany.dots_path(xy for xy, on in inside if on),
+                          "planned": germany.dots_path(xy for xy, on in inside if not on)}}
     dots = []
     for ags, name, latitude, longitude, status in points:
         if germany.in_bounds(latitude, longitude):
             x, y = germany.project(latitude, longitude)
             dots.append({"ags": ags, "name": name, "x": x, "y": y, "status": status})
-    result = {"width": germany.WIDTH, "height": germany.HEIGHT,
-              "outline": germany.outline_path(), "count": len(dots), "dots": dots}
-    if len(dots) > MAP_DOT_LIMIT:
-        active = {UsageStatus.PRODUCTION, UsageStatus.PILOT}
-        result["dots"] = []
-        result["paths"] = {
-            "production": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] in active),
-            "planned": germany.dots_path((d["x"], d["y"]) for d in dots if d["status"] not in active),
-        }
-    return result
+    return {"width": germany.WIDTH, "height": germany.HEIGHT,
+            "outline": germany.outline_path(), "count": len(dots), "dots": dots}
+
+
+def _software_summary(user, software) -> dict:
+    """Länder, statuses, ratings and the map from one pass over the visible usages."""
+    facts = selectors.software_usage_facts(user=user, software=software)
+    states: dict[str, list] = {}
+    statuses: Counter = Counter()
+    ratings: Counter = Counter()
+    points = []
+    for status, satisfaction, code, state_name, ags, name, latitude, longitude in facts:
+        states.setdefault(code, [code, state_name, 0])[2] += 1
+        statuses[status] += 1
+        if status == UsageStatus.RETIRED:
+            continue
+        if satisfaction is not None:
+            ratings[satisfaction] += 1
+        if latitude is not None and longitude is not None:
+            points.append((ags, name, latitude, longitude, status))
+    points.sort()
+    counts = {s: statuses.get(s, 0) for s in UsageStatus.values}
+    distribution = {n: ratings.get(n, 0) for n in range(1, 6)}
+    rated = sum(distribution.values())
+    return {
+        "usage_total": len(facts),
+        "by_state": sorted(tuple(entry) for entry in states.values()),
+        "status_rows": _status_rows(counts),
+        "active_count": sum(counts[s] for s in ACTIVE_STATUSES),
+        "satisfaction": {"count": rated, "distribution": distribution,
+                         "average": sum(k * n for k, n in distribution.items()) / rated
+                         if rated else None},
+        "map": _map(points),
+    }
+
+
+def _software_users(request: HttpRequest, software, *, total: int, cache_key: str) -> dict:
+    """The 'who uses it' table: every row when there are few; else the Länder with counts,
+    and in a chosen Land its Kreise with counts and the rows page by page (optionally of one
+    Kreis), so a product used by thousands never renders thousands of rows."""
+    user = request.user
+    state = request.GET.get("land", "")
+    kreis = request.GET.get("kreis")  # "" = municipalities without a Kreis
+    if state and kreis is not None:
+        kreis = kreis.strip()
+    else:
+        kreis = None
+    show_rows = total <= FULL_TABLE_LIMIT or bool(state)
+    context = {"selected_state": state, "selected_kreis": kreis, "show_rows": show_rows,
+               "by_kreis": [], "page": None, "grouped": []}
+    if not show_rows:
+        return context
+    usages = selectors.software_usages(user=user, software=software, state=state or None,
+                                       kreis=kreis)
+    if state and total > FULL_TABLE_LIMIT:
+        context["by_kreis"] = caching.cached(
+            f"{cache_key}:kreise:{state}",
+            SOFTWARE_CACHE_SECONDS, lambda: selectors.software_usage_count_by_kreis(
+                user=user, software=software, state=state))
+    per_page = FULL_TABLE_LIMIT if total <= FULL_TABLE_LIMIT else ROWS_PER_PAGE
+    page = Paginator(usages, per_page).get_page(request.GET.get("seite"))
+    context["page"] = page
+    context["grouped"] = _by_state_and_kreis(list(page.object_list))
+    return context
 
 
 def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -211,26 +271,16 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if software is None:
         raise Http404
     user = request.user
-    by_state = selectors.software_usage_count_by_state(user=user, software=software)
-    total = sum(n for _code, _name, n in by_state)
-    state = request.GET.get("land", "")
-    show_rows = total <= FULL_TABLE_LIMIT or bool(state)
-    usages = list(selectors.software_usages(user=user, software=software, state=state or None)
-                  ) if show_rows else []
-    counts = selectors.usage_status_counts(user=user, software=software)
+    stamp = caching.data_stamp()
+    cache_key = f"web:software:{software.pk}:{caching.visibility_key(user)}:{stamp}"
+    summary = caching.cached(cache_key, SOFTWARE_CACHE_SECONDS,
+                             lambda: _software_summary(user, software))
     return render(request, "web/software_detail.html", {
         "software": software,
-        "usage_total": total,
-        "by_state": by_state,
-        "selected_state": state,
-        "show_rows": show_rows,
-        "grouped": _by_state_and_kreis(usages),
-        "status_rows": _status_rows(counts),
-        "active_count": sum(counts[s] for s in ACTIVE_STATUSES),
-        "satisfaction": selectors.usage_satisfaction(user=user, software=software),
-        "map": _map(selectors.software_map_points(user=user, software=software)),
+        **summary,
+        **_software_users(request, software, total=summary["usage_total"], cache_key=cache_key),
         "can_ask": permissions.is_member(user),
-        **discovery.software_context(user=user, software=software),
+        **discovery.software_context(user=user, software=software, stamp=stamp),
     })
 
 

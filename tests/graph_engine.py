@@ -1,5 +1,8 @@
-"""The graph tests run on a real engine: a private embedded FalkorDB started for the session
-in a temporary directory (and stopped after it), or the Neo4j server named by NEO4J_URI.
+"""Graph fixtures for every test package (a pytest plugin registered in tests/conftest.py):
+the tests that need the graph run on a real engine, a private embedded FalkorDB started once
+for the whole run in a temporary directory (and stopped after it), or the Neo4j server named
+by NEO4J_URI. Defined here once, not imported into package conftests: each import would be
+a fixture of its own and start an engine of its own.
 
 Against Neo4j the tests clear the configured database: point NEO4J_URI at a disposable one.
 """
@@ -37,8 +40,8 @@ def graph_backend(graph_engine):
 @pytest.fixture
 def graph(graph_backend, db):
     """An empty graph with its schema, as the process's backend, for one test (set again for
-    each test: other packages import these fixtures and their session copies may have set
-    a backend of their own since)."""
+    each test: fixtures such as tests/web's `graph_offline` set a backend of their own for
+    the tests that do not ask for the graph)."""
     graph_backend.clear()
     graph_backend.setup_schema()
     previous = client.set_backend(graph_backend)
