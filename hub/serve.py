@@ -10,7 +10,8 @@ README, "Betrieb / Operations"); this module is then just the reference for the 
 Processes:
 - gunicorn (hub.gunicorn_conf): if it exits, the supervisor stops everything and exits with
   its code, so systemd or the container runtime restarts the whole stack.
-- workers: management commands from settings.SERVE_WORKERS (e.g. `graph_sync`), each
+- workers: management commands from settings.SERVE_WORKERS (by default the embedded graph
+  engine unless Neo4j is configured, `graph_sync` and the search index's `outbox_sync`), each
   restarted with a growing delay (1 s … 60 s) when it exits; a projection worker that
   crashes must come back without taking the web down. `graph_engine run` is the embedded
   graph engine as such a worker; with it in the list the other processes get
@@ -301,6 +302,32 @@ class Stack:
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
+def consumers_run_by(workers: Sequence[str]) -> set[str]:
+    """The outbox consumers that the given worker commands apply (`graph_sync` is the graph
+    projection's consumer, `outbox_sync --consumer X` applies X)."""
+    covered: set[str] = set()
+    for command in workers:
+        argv = shlex.split(command)
+        if argv[:1] == ["graph_sync"]:
+            covered.add("graph.projection.consume")
+        elif argv[:1] == ["outbox_sync"] and "--consumer" in argv[:-1]:
+            covered.add(argv[argv.index("--consumer") + 1])
+    return covered
+
+
+def worker_env(workers: Sequence[str], consumers: Sequence[str],
+               environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Environment the stack adds for its workers. When they apply every outbox consumer, the
+    web processes stop applying projections after each commit (OUTBOX_APPLY_ON_COMMIT=0):
+    a request then never waits for the graph, and a write is acknowledged as soon as the
+    database has it. An explicit OUTBOX_APPLY_ON_COMMIT wins."""
+    if "OUTBOX_APPLY_ON_COMMIT" in environ or not consumers:
+        return {}
+    if set(consumers) <= consumers_run_by(workers):
+        return {"OUTBOX_APPLY_ON_COMMIT": "0"}
+    return {}
+
+
 def _configure_logging(log_format: str, level: str) -> None:
     from hub.logs import formatter_config
 
@@ -330,9 +357,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.conf import settings
 
     _configure_logging(settings.LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+    workers = settings.SERVE_WORKERS if args.worker is None else args.worker
     stack = Stack(host=args.host, port=args.port, web_concurrency=args.web_concurrency,
-                  workers=settings.SERVE_WORKERS if args.worker is None else args.worker,
+                  workers=workers, env=worker_env(workers, settings.OUTBOX_CONSUMERS),
                   setup=not args.no_setup and env_flag("SERVE_SETUP", True))
+    logger.info("workers: %s", ", ".join(workers) or "none (projections apply on commit)")
     return stack.serve_forever()
 
 

@@ -308,8 +308,19 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 GRAPHQL_PATH = "/graphql"
 
 # Management commands `make serve` runs next to gunicorn and restarts when they exit
-# (hub.serve), e.g. "graph_sync". Comma-separated in the environment.
-SERVE_WORKERS = env_list("SERVE_WORKERS", "")
+# (hub.serve), comma-separated in the environment. The default is the production set: the
+# embedded graph engine (unless Neo4j is configured) and one worker per outbox consumer, so
+# the web processes leave the projections to them. SERVE_WORKERS="" runs gunicorn alone
+# (projections then apply right after each commit).
+def _default_serve_workers() -> str:
+    workers = [] if NEO4J_URI else ["graph_engine run"]
+    for consumer in OUTBOX_CONSUMERS:
+        workers.append("graph_sync" if consumer == "graph.projection.consume"
+                       else f"outbox_sync --consumer {consumer}")
+    return ",".join(workers)
+
+
+SERVE_WORKERS = env_list("SERVE_WORKERS", _default_serve_workers())
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default without DEBUG) with the
 # request id on every line written during a request; LOG_FORMAT=text for humans.

@@ -192,3 +192,103 @@ def test_stack_restarts_a_killed_graph_engine_and_readyz_follows(tmp_path):
         wait_for(lambda: _graph_ready(stack) == (200, True), timeout=60)
         assert int((tmp_path / "graph" / "redis.pid").read_text()) != engine
     log.close()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Command lines of a process's children by pid (Linux /proc)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    lines = {}
+    for child in (path.read_text().split() if path.exists() else []):
+        with_args = Path(f"/proc/{child}/cmdline")
+        if with_args.exists():
+            lines[int(child)] = with_args.read_bytes().replace(b"\0", b" ").decode()
+    return lines
+
+
+def _status(url: str) -> int:
+    try:
+        return get(url)[0]
+    except urllib.error.URLError:  # not listening yet
+        return 0
+
+
+def _pending(url: str) -> dict[str, float]:
+    _, _, text = get(url + "/metrics")
+    return {s.labels["consumer"]: s.value
+            for family in text_string_to_metric_families(text.decode())
+            for s in family.samples if s.name == "kommunalhub_outbox_pending_events"}
+
+
+def test_make_serve_runs_the_engine_and_a_worker_per_projection_by_default(tmp_path):
+    """`python -m hub.serve` with nothing configured: the graph engine and the projection
+    workers run under the supervisor, and the web processes leave the outbox to them."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SERVE_WORKERS", "OUTBOX_APPLY_ON_COMMIT", "NEO4J_URI", "DATABASE_URL",
+                        "GRAPH_AUTOSTART"}}
+    env.update(KOMMUNALHUB_VAR_DIR=str(tmp_path), WEB_CONCURRENCY="1")
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen([sys.executable, "-m", "hub.serve", "--port", str(port)],
+                             env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _status(url + "/readyz") == 200 or serve.poll() is not None,
+                 timeout=120)
+        assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+        children = _children(serve.pid)
+        commands = list(children.values())
+        assert any("manage.py graph_engine run" in c for c in commands), commands
+        assert any("manage.py graph_sync" in c for c in commands), commands
+        assert any("outbox_sync --consumer knowledge.index.consume" in c for c in commands)
+        # a bulk load by another process that does not apply projections itself: the
+        # workers apply it (the web processes are told not to, so nobody else would)
+        subprocess.run([sys.executable, "manage.py", "load_demo", "--only", "municipalities"],
+                       env={**env, "OUTBOX_APPLY_ON_COMMIT": "0", "GRAPH_AUTOSTART": "0"},
+                       check=True, capture_output=True, timeout=300)
+        wait_for(lambda: (p := _pending(url)) and not any(p.values()), timeout=120)
+        assert set(_pending(url)) == {"graph.projection.consume", "knowledge.index.consume"}
+        status, _, body = get(url + "/readyz")
+        assert status == 200 and json.loads(body)["checks"]["graph"]["ok"]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        code = serve.wait(90)
+        log.close()
+    assert code == 0
+    assert not any(alive(pid) for pid in children)
+
+
+def test_the_web_processes_apply_projections_unless_workers_cover_every_consumer():
+    from hub.serve import consumers_run_by, worker_env
+
+    consumers = ["graph.projection.consume", "knowledge.index.consume"]
+    both = ["graph_engine run", "graph_sync", "outbox_sync --consumer knowledge.index.consume"]
+    assert consumers_run_by(both) == set(consumers)
+    assert worker_env(both, consumers, environ={}) == {"OUTBOX_APPLY_ON_COMMIT": "0"}
+    assert worker_env(["graph_sync"], consumers, environ={}) == {}  # the index would wait
+    assert worker_env([], consumers, environ={}) == {}
+    assert worker_env(both, consumers, environ={"OUTBOX_APPLY_ON_COMMIT": "1"}) == {}
+
+
+def test_the_default_workers_follow_the_graph_backend_and_the_consumers():
+    import subprocess
+    import sys
+
+    def workers(**extra: str) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k not in {"SERVE_WORKERS", "NEO4J_URI"}}
+        out = subprocess.run(
+            [sys.executable, "-c", "import django, json; django.setup(); from django.conf "
+             "import settings; print(json.dumps(settings.SERVE_WORKERS))"],
+            env={**env, "DJANGO_SETTINGS_MODULE": "hub.settings", **extra},
+            check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    assert workers() == ["graph_engine run", "graph_sync",
+                         "outbox_sync --consumer knowledge.index.consume"]
+    assert workers(NEO4J_URI="bolt://neo4j.example:7687") == [
+        "graph_sync", "outbox_sync --consumer knowledge.index.consume"]
+    assert workers(OUTBOX_CONSUMERS="graph.projection.consume") == ["graph_engine run",
+                                                                    "graph_sync"]
+    assert workers(SERVE_WORKERS="") == []
