@@ -27,10 +27,14 @@ def run_engine(engine: EmbeddedEngine, *, stop: threading.Event, poll: float = 0
     engine.ensure()
     pid = engine.pid()
     logger.info("graph engine running (pid %s) on %s", pid, engine.socket_path)
-    while not stop.wait(poll):
-        if engine.pid() != pid:
-            logger.warning("graph engine (pid %s) died", pid)
-            engine.detach()  # nothing left to stop at exit
-            return ENGINE_DIED
+    # pid None: it died between answering and here (killed while starting); comparing
+    # None with None below would keep the runner waiting on an engine that is gone
+    gone = pid is None
+    while not gone and not stop.wait(poll):
+        gone = engine.pid() != pid
+    if gone:
+        logger.warning("graph engine (pid %s) died", pid)
+        engine.detach()  # nothing left to stop at exit
+        return ENGINE_DIED
     engine.shutdown_running(save=True)
     return 0
