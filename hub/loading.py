@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models import DEFERRED
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
@@ -38,11 +39,11 @@ def _plain(model: type[models.Model]) -> bool:
     """Whether filling `__dict__` is what `Model.__init__` would do for this model."""
     if model.__init__ is not models.Model.__init__:
         return False
-    return all(type(vars_lookup(model, field.attname)) in _PLAIN_DESCRIPTORS
+    return all(type(_class_attribute(model, field.attname)) in _PLAIN_DESCRIPTORS
                for field in model._meta.concrete_fields)
 
 
-def vars_lookup(model: type, name: str) -> Any:
+def _class_attribute(model: type, name: str) -> Any:
     """The class attribute `name` as stored (descriptors not invoked)."""
     for klass in model.__mro__:
         if name in vars(klass):
@@ -65,7 +66,7 @@ def _all_attnames(model: type[models.Model]) -> tuple[str, ...]:
 
 def from_db(model: type[M], db: str, field_names: Sequence[str], values: Sequence[Any]) -> M:
     """An instance of `model` holding one database row, as `Model.from_db` builds it."""
-    if pre_init.receivers or post_init.receivers or not _plain(model):
+    if pre_init.receivers or post_init.receivers or not _plain(model) or DEFERRED in values:
         return models.Model.from_db.__func__(model, db, field_names, values)
     if len(values) == len(model._meta.concrete_fields):
         attnames = _all_attnames(model)

@@ -94,3 +94,13 @@ def test_models_with_their_own_descriptors_load_through_django():
         from django.apps import apps
         del apps.all_models["hub"]["trackedmunicipality"]
         apps.clear_cache()
+
+
+def test_deferred_markers_in_the_values_are_left_to_django():
+    software = factories.SoftwareFactory()
+    names = [f.attname for f in Software._meta.concrete_fields]
+    values = [models.DEFERRED if name == "description" else getattr(software, name)
+              for name in names]
+    built = Software.from_db("default", names, values)
+    assert "description" in built.get_deferred_fields()
+    assert built.description == software.description
