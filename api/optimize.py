@@ -8,9 +8,10 @@ with their usages, software and vendors then runs a fixed number of queries what
 page size.
 
 Lists inside objects are connections too. Their prefetch is sliced to the rows the page
-needs (plus one, for `hasNextPage`) with Django's window-function prefetch, so a popular
-product's thousands of usages are never all loaded; `totalCount` is a correlated COUNT
-subquery annotated on the parent row, in the same query. Relation resolvers call `related()`,
+needs (plus one when `pageInfo` is asked for, for `hasNextPage`) with Django's
+window-function prefetch, so a popular product's thousands of usages are never all loaded;
+`totalCount` is a correlated COUNT subquery annotated on the parent row, in the same query.
+Relation resolvers call `related()`,
 which reads the prefetched rows or, when the object was loaded alone (`node(id:)`), loads them
 just for it with the same plan.
 
@@ -187,13 +188,18 @@ def _count_subquery(plan: Prefetch, user: User) -> Coalesce:
 
 def _inner(plan: Prefetch, sel: Selection, user: User) -> tuple[QuerySet, int | None] | None:
     """The queryset for a list and how many rows its page needs (None: all, for `last`);
-    None if no rows are needed at all (only `totalCount` was asked for)."""
+    None if no rows are needed at all (only `totalCount` was asked for). The row beyond the
+    page is loaded only when `pageInfo` is asked for: the page of 100 Gemeinden × first 10
+    usages built 1,100 usages to show 1,000."""
     if "edges" not in sel.fields and "pageInfo" not in sel.fields:
         return None
     rows = _within_parent(plan.queryset(user), plan.back)
     inner = restrict(apply(rows, sel.nodes(), plan.type_name, user, share=True),
                      sel.nodes(), plan.type_name, also=(plan.back,))
-    return inner, sel.rows_needed()
+    needed = sel.rows_needed()
+    if needed is not None and "pageInfo" in sel.fields:
+        needed += 1  # one row beyond the page tells `hasNextPage` without counting
+    return inner, needed
 
 
 def _within_parent(queryset: QuerySet, back: str) -> QuerySet:
@@ -226,8 +232,7 @@ class _FreshPrefetch(DjangoPrefetch):
 
 
 def _sliced(inner: QuerySet, needed: int | None) -> QuerySet:
-    # One row beyond the page tells `hasNextPage` without counting.
-    return inner if needed is None else inner[: needed + 1]
+    return inner if needed is None else inner[:needed]
 
 
 class _PlannedQuerySet(QuerySet):
@@ -449,7 +454,7 @@ def related(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: 
     """The rows of a list field: prefetched, or loaded now for this one object."""
     plan = plan_for(type_name, name)
     assert isinstance(plan, Prefetch)
-    sel = selection(info)
+    sel = _selection_once(info)
     user = info.context.user
     attr = cache_attr(plan.path)
     rows = getattr(root, attr, None)
@@ -467,6 +472,21 @@ def related(root: models.Model, info: GraphQLResolveInfo, type_name: str, name: 
     return page
 
 
+def _selection_once(info: GraphQLResolveInfo) -> Selection:
+    """`selection(info)`, computed once per request for a field that resolves under many
+    parents (a page's 100 `usages` lists share the same field nodes and variables)."""
+    memo = getattr(info.context, "_api_selections", None)
+    if memo is None:
+        memo = info.context._api_selections = {}
+    key = id(info.field_nodes)
+    cached = memo.get(key)
+    # Same nodes and the same execution's variables (a fresh dict per execution); the
+    # entry holds both, so neither id can be reused while it is cached.
+    if cached is None or cached[0] is not info.field_nodes or cached[1] is not info.variable_values:
+        cached = memo[key] = (info.field_nodes, info.variable_values, selection(info))
+    return cached[2]
+
+
 def _loaded(context: Any) -> list[tuple[models.Model, str]]:
     loaded = getattr(context, "_api_loaded", None)
     if loaded is None:
@@ -479,6 +499,7 @@ def release(context: Any) -> None:
     built). Django links each prefetched row back to its parent, so parent and rows form a
     reference cycle that only the cyclic garbage collector would free (api/execution.py);
     without the parent's list, reference counting frees the page at once."""
+    vars(context).pop("_api_selections", None)
     loaded = getattr(context, "_api_loaded", None)
     if not loaded:
         return

@@ -29,7 +29,7 @@ import graphene
 from graphene import relay
 
 from api.discovery import DiscoveryQuery
-from api.fields import NodeField, extend_type
+from api.fields import NodeField, attribute_resolvers, extend_type
 from api.hub_mutations import HubMutations
 from api.hub_types import HubQuery
 from api.knowledge import KnowledgeMutations, KnowledgeQuery
@@ -53,7 +53,9 @@ def build_schema(queries: list[type], mutations: list[type], types: list[type]) 
         "__doc__": "Change the hub. Every mutation takes one `input` and returns the object "
                    "or `errors`.",
     }) if mutations else None
-    return graphene.Schema(query=query, mutation=mutation, types=types or None)
+    built = graphene.Schema(query=query, mutation=mutation, types=types or None)
+    attribute_resolvers(built.graphql_schema)
+    return built
 
 
 def sdl(target: graphene.Schema | None = None) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from hub import errors
+from hub import errors, loading
 from hub.validators import (
     ars_matches_ags,
     validate_ags,
@@ -40,6 +40,11 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Rows load without Model.__init__ where that changes nothing (hub/loading.py).
+        return loading.from_db(cls, db, field_names, values)
 
 
 class State(models.Model):
