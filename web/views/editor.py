@@ -135,10 +135,13 @@ def usages(request: HttpRequest, ags: str) -> HttpResponse:
             messages.success(request, _("Die Nutzungen von %(name)s sind gespeichert.")
                              % {"name": municipality.name})
             return redirect("editor_usages", ags=municipality.ags)
-    return render(request, "web/editor/usages.html", {
+    response = render(request, "web/editor/usages.html", {
         "municipality": municipality, "existing": existing, "new": new,
         "retired": retired, "today": dt.date.today(),
     }, status=400 if data is not None else 200)
+    existing.release()
+    new.release()
+    return response
 
 
 def _usage_of(municipality: Municipality, pk: int) -> Usage:
