@@ -238,7 +238,10 @@ def _software_summary(user, software) -> dict:
     return {
         "usage_total": len(facts),
         "by_state": sorted(tuple(entry) for entry in states.values()),
-        "status_rows": _status_rows(counts),
+        # Counts, not _status_rows: its labels are lazy translations, and each one read back
+        # from the cache is a new class (Django unpickles a lazy string with `lazy()`), five
+        # reference cycles of some 150 objects per request.
+        "status_counts": counts,
         "active_count": sum(counts[s] for s in ACTIVE_STATUSES),
         "satisfaction": {"count": rated, "distribution": distribution,
                          "average": sum(k * n for k, n in distribution.items()) / rated
@@ -283,12 +286,13 @@ def software_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     user = request.user
     stamp = caching.data_stamp()
-    cache_key = f"web:software:{software.pk}:{caching.visibility_key(user)}:{stamp}"
+    cache_key = f"web:software-summary:{software.pk}:{caching.visibility_key(user)}:{stamp}"
     summary = caching.cached(cache_key, SOFTWARE_CACHE_SECONDS,
                              lambda: _software_summary(user, software))
     return render(request, "web/software_detail.html", {
         "software": software,
         **summary,
+        "status_rows": _status_rows(summary["status_counts"]),
         **_software_users(request, software, total=summary["usage_total"], cache_key=cache_key),
         "can_ask": permissions.is_member(user),
         **discovery.software_context(user=user, software=software, stamp=stamp),
