@@ -129,16 +129,21 @@ def usages(request: HttpRequest, ags: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     existing = UsageRowFormSet(data, prefix="nutzung", usages=active)
     new = NewUsageFormSet(data, prefix="neu", form_kwargs={"software_choices": choices})
-    if data is not None:
-        if existing.is_valid() and new.is_valid() and _save_rows(
-                request, municipality, existing, new, {u.pk: u for u in active}):
-            messages.success(request, _("Die Nutzungen von %(name)s sind gespeichert.")
-                             % {"name": municipality.name})
-            return redirect("editor_usages", ags=municipality.ags)
-    return render(request, "web/editor/usages.html", {
-        "municipality": municipality, "existing": existing, "new": new,
-        "retired": retired, "today": dt.date.today(),
-    }, status=400 if data is not None else 200)
+    try:
+        if data is not None:
+            if existing.is_valid() and new.is_valid() and _save_rows(
+                    request, municipality, existing, new, {u.pk: u for u in active}):
+                messages.success(request, _("Die Nutzungen von %(name)s sind gespeichert.")
+                                 % {"name": municipality.name})
+                return redirect("editor_usages", ags=municipality.ags)
+        return render(request, "web/editor/usages.html", {
+            "municipality": municipality, "existing": existing, "new": new,
+            "retired": retired, "today": dt.date.today(),
+        }, status=400 if data is not None else 200)
+    finally:
+        # Once rendered or saved: the forms' BoundField caches are cycles (web.forms).
+        existing.release()
+        new.release()
 
 
 def _usage_of(municipality: Municipality, pk: int) -> Usage:
