@@ -53,6 +53,7 @@ def enum_field(enum_type: type[graphene.Enum], attr: str, **kwargs) -> graphene.
         value = getattr(root, attr)
         return members.get(value, value)
 
+    resolve.without_info = True  # api.execution may call it with info=None
     return graphene.Field(enum_type, resolver=resolve, **kwargs)
 
 
@@ -75,6 +76,7 @@ def _attribute(name: str, default: Any) -> Callable[..., Any]:
     def resolve(root, info, **args):
         return getattr(root, name, default)
 
+    resolve.reads = (name, default)  # api.execution reads the attribute itself for leaves
     return resolve
 
 
