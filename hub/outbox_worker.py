@@ -15,6 +15,7 @@ engine that came back empty or from an old snapshot when no event is pending).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,16 @@ class WorkerStats:
     applied: int = 0
     failures: int = 0  # failed passes in total
     streak: int = 0  # consecutive failed passes now
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: a long-running worker command (`graph_sync`,
+    `outbox_sync`, `graph_engine run`) finishes its pass and exits cleanly when the supervisor
+    or systemd stops it."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: stop.set())
+    return stop
 
 
 def backoff(streak: int, *, interval: float, max_delay: float) -> float:

@@ -302,14 +302,26 @@ class Stack:
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
+# The graph's consumer has a worker of its own (it also checks and prunes); every other
+# outbox consumer runs under `outbox_sync --consumer X`.
+GRAPH_CONSUMER, GRAPH_WORKER = "graph.projection.consume", "graph_sync"
+
+
+def default_workers(consumers: Sequence[str], *, neo4j: bool) -> list[str]:
+    """SERVE_WORKERS when none are configured: the embedded engine (not with Neo4j) and one
+    worker per outbox consumer."""
+    return [*([] if neo4j else [f"{ENGINE} run"]),
+            *(GRAPH_WORKER if consumer == GRAPH_CONSUMER else f"outbox_sync --consumer {consumer}"
+              for consumer in consumers)]
+
+
 def consumers_run_by(workers: Sequence[str]) -> set[str]:
-    """The outbox consumers that the given worker commands apply (`graph_sync` is the graph
-    projection's consumer, `outbox_sync --consumer X` applies X)."""
+    """The outbox consumers that the given worker commands apply."""
     covered: set[str] = set()
     for command in workers:
         argv = shlex.split(command)
-        if argv[:1] == ["graph_sync"]:
-            covered.add("graph.projection.consume")
+        if argv[:1] == [GRAPH_WORKER]:
+            covered.add(GRAPH_CONSUMER)
         elif argv[:1] == ["outbox_sync"] and "--consumer" in argv[:-1]:
             covered.add(argv[argv.index("--consumer") + 1])
     return covered

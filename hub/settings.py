@@ -225,6 +225,7 @@ from datetime import timedelta  # noqa: E402
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
+from hub import serve  # noqa: E402  (stdlib only: the default SERVE_WORKERS)
 from hub.logs import formatter_config  # noqa: E402
 
 # Rotating SECRET_KEY: put the old key here (comma-separated) until sessions, password-reset
@@ -316,15 +317,8 @@ GRAPHQL_PATH = "/graphql"
 # embedded graph engine (unless Neo4j is configured) and one worker per outbox consumer, so
 # the web processes leave the projections to them. SERVE_WORKERS="" runs gunicorn alone
 # (projections then apply right after each commit).
-def _default_serve_workers() -> str:
-    workers = [] if NEO4J_URI else ["graph_engine run"]
-    for consumer in OUTBOX_CONSUMERS:
-        workers.append("graph_sync" if consumer == "graph.projection.consume"
-                       else f"outbox_sync --consumer {consumer}")
-    return ",".join(workers)
-
-
-SERVE_WORKERS = env_list("SERVE_WORKERS", _default_serve_workers())
+SERVE_WORKERS = env_list("SERVE_WORKERS", ",".join(
+    serve.default_workers(OUTBOX_CONSUMERS, neo4j=bool(NEO4J_URI))))
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default without DEBUG) with the
 # request id on every line written during a request; LOG_FORMAT=text for humans.

@@ -31,6 +31,16 @@ STATUS_ORDER = [UsageStatus.EVALUATING, UsageStatus.PLANNED, UsageStatus.PILOT,
 SATISFACTION_CHOICES = [("", "–")] + [(str(n), str(n)) for n in range(1, 6)]
 
 
+def add_validation_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put the errors of a write (hub.services, knowledge.services) next to the fields they
+    name, the others above the form: the editors' table rows and the article form alike."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, problems in exc.error_dict.items():
+        form.add_error(name if name in form.fields else None, problems)
+
+
 class FastInputMixin:
     """Renders Django's own <input> markup (django/forms/widgets/input.html, same context)
     as one string. The editors' table has five inputs in each of up to a few hundred rows;
@@ -339,10 +349,3 @@ class ArticleForm(forms.Form):
                     or list(Service.objects.filter(name__iexact=text)[:3]))
         return self._resolve("services", find)
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Put the services' errors next to their fields; the others above the form."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for name, problems in exc.error_dict.items():
-            self.add_error(name if name in self.fields else None, problems)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from hub import permissions, selectors, services
 from hub.models import Municipality, Software, Usage, UsageStatus
 from web import mail
-from web.forms import InviteForm, NewUsageFormSet, UsageRowFormSet
+from web.forms import InviteForm, NewUsageFormSet, UsageRowFormSet, add_validation_errors
 
 
 def _editable(request: HttpRequest, ags: str) -> Municipality:
@@ -65,15 +65,6 @@ def _software_choices() -> tuple:
     return tuple((category, tuple(options)) for category, options in groups.items())
 
 
-def _attach(form, exc: ValidationError) -> None:
-    """Put a service's validation error on the form field it names, else on the row."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _save_rows(request, municipality, existing, new, usages_by_id) -> bool:
     """Apply every changed row in one transaction; any error rolls all of them back."""
     ok = True
@@ -95,7 +86,7 @@ def _save_rows(request, municipality, existing, new, usages_by_id) -> bool:
                 elif changes := form.changes():
                     services.usage_update(actor=request.user, usage=usage, **changes)
             except ValidationError as exc:
-                _attach(form, exc)
+                add_validation_errors(form, exc)
                 ok = False
         picked = [f.cleaned_data["software"] for f in new if f.has_changed()]
         software_by_id = Software.objects.in_bulk([pk for pk in picked if pk])
@@ -111,7 +102,7 @@ def _save_rows(request, municipality, existing, new, usages_by_id) -> bool:
                 services.usage_create(actor=request.user, municipality=municipality,
                                       software=software, **form.values())
             except ValidationError as exc:
-                _attach(form, exc)
+                add_validation_errors(form, exc)
                 ok = False
         if not ok:
             transaction.set_rollback(True)
@@ -183,7 +174,7 @@ def team(request: HttpRequest, ags: str) -> HttpResponse:
             user, created = services.municipality_editor_invite(
                 actor=request.user, municipality=municipality, email=form.cleaned_data["email"])
         except ValidationError as exc:
-            _attach(form, exc)
+            add_validation_errors(form, exc)
         else:
             mail.send_editor_invitation(request, user=user, municipality=municipality,
                                         new_account=created)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from knowledge import markdown, permissions, search, selectors, services
 from knowledge.models import Article, ArticleKind, ArticleStatus, ArticleVisibility
-from web.forms import ArticleForm, entity_text
+from web.forms import ArticleForm, add_validation_errors, entity_text
 
 FACETS = (("kind", gettext_lazy("Art")), ("tags", gettext_lazy("Schlagwörter")),
           ("category", gettext_lazy("Softwarekategorie")),
@@ -111,7 +111,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, note=data["note"] or "",
                 **{name: data[name] for name in _EDITABLE})
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Der Artikel wurde als Entwurf angelegt."))
             return redirect(article.get_absolute_url())
@@ -141,7 +141,7 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
             conflict = {"base": revision, "current": exc.current_revision}
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Der Artikel wurde gespeichert."))
             return redirect(article.get_absolute_url())

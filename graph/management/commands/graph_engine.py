@@ -7,8 +7,6 @@ it in the foreground for a supervisor (graph/engine_run.py); `pid` prints only t
 process id (from its pidfile, checked to be alive), exit status 1 when none runs, for
 scripts and fault tests."""
 
-import signal
-import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from graph import client
 from graph.engine_run import run_engine
+from hub import outbox_worker
 
 
 class Command(BaseCommand):
@@ -35,10 +34,7 @@ class Command(BaseCommand):
             self.stdout.write(str(pid))
             return
         if action == "run":
-            stop = threading.Event()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_args: stop.set())
-            if run_engine(engine, stop=stop):
+            if run_engine(engine, stop=outbox_worker.stop_on_signals()):
                 raise CommandError(_("Graph-Engine ist abgestürzt / graph engine died"))
         elif action == "start":
             engine.ensure()

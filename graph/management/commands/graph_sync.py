@@ -8,7 +8,6 @@ When idle it also prunes the outbox (hub.outbox.PruneSchedule: applied events ol
 OUTBOX_RETENTION_DAYS, every OUTBOX_PRUNE_INTERVAL_SECONDS), being the hub's one long-lived
 outbox worker that always runs in production."""
 
-import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -33,10 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, max_delay: float, batch: int,
                **options) -> None:
-        stop = threading.Event()
-        if not once:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_args: stop.set())
+        stop = threading.Event() if once else outbox_worker.stop_on_signals()
         stats = outbox_worker.run(consumer=projection.CONSUMER, stop=stop, batch=batch,
                                   interval=interval, max_delay=max_delay, once=once,
                                   check=projection.ensure_current,

@@ -2,7 +2,6 @@
 a worker process (hub/outbox_worker.py), for projections without a worker of their own (the
 search index) when OUTBOX_APPLY_ON_COMMIT=0. The graph has `graph_sync`."""
 
-import signal
 import threading
 
 from django.conf import settings
@@ -31,10 +30,7 @@ class Command(BaseCommand):
         if consumer not in settings.OUTBOX_CONSUMERS:
             raise CommandError(_("Unbekannter Verbraucher %(name)s (OUTBOX_CONSUMERS: %(known)s)")
                                % {"name": consumer, "known": ", ".join(settings.OUTBOX_CONSUMERS)})
-        stop = threading.Event()
-        if not once:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_args: stop.set())
+        stop = threading.Event() if once else outbox_worker.stop_on_signals()
         stats = outbox_worker.run(consumer=consumer, stop=stop, interval=interval,
                                   max_delay=max_delay, once=once)
         self.stdout.write(_("%(n)s Ereignisse angewendet (%(consumer)s), %(f)s Fehlversuche.")
